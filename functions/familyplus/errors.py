@@ -1,0 +1,41 @@
+"""The error taxonomy the state machines retry on.
+
+Lambda reports an exception's *class name* as the Step Functions error, and a Retry's ErrorEquals
+matches names exactly. So only the two classes below may leave a handler: the handler boundary
+(`familyplus.handlers._lambda`) turns every other exception into one of them.
+"""
+
+from __future__ import annotations
+
+
+class FamilyplusError(Exception):
+    """Base of the project's errors. `stage` names the pipeline stage that raised it, when known."""
+
+    def __init__(self, message: str, *, stage: str | None = None, field: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.stage = stage
+        self.field = field
+
+    def __str__(self) -> str:
+        return f"{self.stage}: {self.message}" if self.stage else self.message
+
+
+class TransientError(FamilyplusError):
+    """Raised when a retry may succeed: timeouts, throttling (429), provider 5xx, a busy database.
+
+    The state machines retry it (DESIGN.md §3)."""
+
+
+class PermanentError(FamilyplusError):
+    """Raised when retrying cannot help: bad input, 4xx other than 429, content rejected by a provider.
+
+    Never retried; the workflow's Catch marks the response failed with this message."""
+
+
+class NotFoundError(PermanentError):
+    """Raised by a Store when a record the stage needs does not exist (a wrong or unknown id)."""
+
+
+class ConfigurationError(Exception):
+    """Raised at start-up when settings are missing or invalid; names the variable. Not a stage error."""

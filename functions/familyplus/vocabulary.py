@@ -1,0 +1,26 @@
+"""The one controlled vocabulary of value tags. Every tagger, offline or cloud, must answer from it."""
+
+from __future__ import annotations
+
+VALUE_TAGS: tuple[str, ...] = (
+    "family",
+    "love",
+    "resilience",
+    "hard_work",
+    "faith",
+    "humor",
+    "courage",
+    "kindness",
+    "gratitude",
+    "honesty",
+    "education",
+    "tradition",
+    "community",
+    "adventure",
+    "generosity",
+    "patience",
+)
+
+
+def is_value_tag(tag: str) -> bool:
+    return tag in VALUE_TAGS
