@@ -11,7 +11,7 @@ $(STAMP): requirements.txt requirements-local.txt requirements-dev.txt pyproject
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -r requirements-dev.txt
-	$(BIN)/pip install --quiet --no-deps --no-build-isolation -e .
+	$(BIN)/pip install --quiet --no-deps -e .
 	@touch $@
 
 venv: $(STAMP)

@@ -129,7 +129,8 @@ class Record(BaseModel):
 class ResponseRecord(Record):
     id: str
     family_id: str
-    media_type: MediaType
+    #: None only on a row recorded by mark_failed for input whose media type was invalid.
+    media_type: MediaType | None
     prompt: str | None = None
     text: str | None = None
     audio_key: str | None = None

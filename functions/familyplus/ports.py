@@ -6,8 +6,10 @@ Stages depend only on these; which adapter stands behind a port is decided once,
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Protocol, runtime_checkable
 
+from familyplus.audio_models import AudioChunk, AudioInfo, Loudness, PodcastScript, Transcript
 from familyplus.models import (
     Quote,
     ResponseRecord,
@@ -45,6 +47,7 @@ class Store(Protocol):
     def find_story_for_response(self, response_id: str) -> StoryRecord | None: ...
     def replace_quotes(self, story_id: str, quotes: Sequence[Quote]) -> None: ...
     def list_quotes(self, story_id: str) -> list[Quote]: ...
+    def set_podcast(self, story_id: str, key: str, seconds: float) -> None: ...
     def search(self, query_vector: Sequence[float], *, family_id: str | None, limit: int) -> list[SearchHit]: ...
 
 
@@ -80,3 +83,74 @@ class QuoteProposer(Protocol):
     verbatim spans of the response's words, whatever the provider returned."""
 
     def propose(self, text: str, *, max_quotes: int) -> list[str]: ...
+
+
+# --- audio (issue 6) -----------------------------------------------------------------------------
+# Audio ports take explicit destination paths (`dst`, `workdir`): the stage owns a temporary folder and
+# everything written there goes away with it, which matters in a warm Lambda whose /tmp is reused.
+
+
+class Transcriber(Protocol):
+    """Speech to text with word timings (seconds from the start of `audio_path`).
+
+    Raises `TransientError` when a retry may help (timeouts, 429, 5xx), `PermanentError` otherwise."""
+
+    def transcribe(self, audio_path: Path, *, language: str | None) -> Transcript: ...
+
+
+class Speech(Protocol):
+    """Text to speech. `voice` is a logical voice (`host`, `narrator`) the adapter maps to a real one."""
+
+    @property
+    def sample_rate(self) -> int: ...
+
+    def synthesize(self, text: str, *, voice: str, dst: Path) -> Path:
+        """Write a WAV file (PCM, mono, `sample_rate`) to `dst` and return it."""
+        ...
+
+
+class Audio(Protocol):
+    """Audio files: probe, convert, split, join, normalise, encode, measure.
+
+    Unreadable, empty, truncated or non-audio input raises `PermanentError` saying which."""
+
+    def probe(self, path: Path) -> AudioInfo: ...
+    def to_speech_wav(self, src: Path, dst: Path) -> AudioInfo:
+        """Decode the first audio stream to 16 kHz mono 16-bit PCM WAV (what speech recognisers want)."""
+        ...
+    def split(
+        self, src: Path, *, chunk_seconds: float, overlap_seconds: float, dst_dir: Path
+    ) -> list[AudioChunk]: ...
+    def concat(self, paths: Sequence[Path], dst: Path, *, crossfade_seconds: float) -> AudioInfo: ...
+    def loudnorm(self, src: Path, dst: Path, *, target_lufs: float = -16.0, true_peak_db: float = -1.5) -> Loudness:
+        """Normalise to `target_lufs` integrated loudness; returns the loudness of `dst`."""
+        ...
+    def encode_mp3(
+        self, src: Path, dst: Path, *, title: str, bitrate_kbps: int = 128, sample_rate: int = 44100
+    ) -> AudioInfo: ...
+    def measure_loudness(self, path: Path) -> Loudness: ...
+
+
+class MediaStore(Protocol):
+    """Audio and JSON documents by key (local folder or S3), plus fetching allowed `https` URLs.
+
+    Keys are validated (no traversal). `get` returns a local file the caller may read but must not modify
+    or delete (for a local store it is the stored file itself; for S3, a download into `workdir`). Missing
+    keys raise `NotFoundError`; anything larger than `max_bytes` raises `PermanentError`."""
+
+    def get(self, key: str, workdir: Path, *, max_bytes: int | None = None) -> Path: ...
+    def put(self, key: str, path: Path) -> None: ...
+    def get_bytes(self, key: str, *, max_bytes: int | None = None) -> bytes: ...
+    def put_bytes(self, key: str, data: bytes) -> None: ...
+    def delete(self, key: str) -> None:
+        """Remove `key`; a missing key is not an error."""
+        ...
+    def fetch_url(self, url: str, workdir: Path, *, max_bytes: int | None = None) -> Path:
+        """Download an `https` URL from an allowed host into `workdir` (SSRF rules: see `HttpsFetcher`)."""
+        ...
+
+
+class PodcastWriter(Protocol):
+    """Writes a podcast script (intro, story, quotes, outro) from a story and its verbatim quotes."""
+
+    def write(self, story: StoryRecord, quotes: Sequence[Quote]) -> PodcastScript: ...

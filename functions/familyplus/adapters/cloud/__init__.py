@@ -1,0 +1,1 @@
+"""Cloud adapters (the `cloud` profile): Bedrock, OpenAI, Supabase, Cartesia, S3."""

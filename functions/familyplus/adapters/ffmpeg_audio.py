@@ -1,0 +1,313 @@
+"""`FfmpegAudio`: the `Audio` port on the FFmpeg command line (both profiles: Lambda layer or imageio-ffmpeg).
+
+Only the `ffmpeg` binary is assumed — imageio-ffmpeg ships no `ffprobe` — so probing parses the input
+summary `ffmpeg -i` prints, and loudness comes from the `ebur128` and `loudnorm` filters. Every failure a
+caller can do something about is a `PermanentError` that names the problem (empty, not audio, truncated, …).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import re
+import subprocess
+from collections.abc import Sequence
+from pathlib import Path
+
+from familyplus.audio_models import AudioChunk, AudioInfo, Loudness
+from familyplus.errors import ConfigurationError, PermanentError, TransientError
+
+SPEECH_SAMPLE_RATE = 16_000
+#: A decoded file shorter than its header's duration by more than this (and 2 %) is truncated.
+_TRUNCATION_SLACK_S = 0.5
+_DURATION = re.compile(r"Duration: (?:(\d+):(\d+):(\d+(?:\.\d+)?)|N/A)")
+_INPUT = re.compile(r"^Input #0, ([^,]+(?:,[^,]+)*?), from ", re.M)
+_AUDIO = re.compile(r"Stream #0:\d+[^:]*: Audio: ([A-Za-z0-9_]+)[^,\n]*, (\d+) Hz, ([^,\n]+)")
+_ANY_STREAM = re.compile(r"Stream #0:\d+[^:]*: (\w+):")
+_TIME = re.compile(r"time=(\d+):(\d+):(\d+(?:\.\d+)?)")
+_LAYOUT_CHANNELS = {"mono": 1, "stereo": 2, "2.1": 3, "quad": 4, "4.0": 4, "5.0": 5, "5.1": 6, "6.1": 7, "7.1": 8}
+#: FFmpeg's words for "this file ends too early" (a download cut short, an upload interrupted).
+_TRUNCATION_SIGNS = ("Packet corrupt", "filesize and duration do not match", "End of file", "partial file")
+
+
+def default_ffmpeg() -> str:
+    """The FFmpeg shipped by the imageio-ffmpeg wheel (local profile; the Lambda layer sets a path instead)."""
+    try:
+        import imageio_ffmpeg
+    except ImportError as exc:  # the Lambda image has the layer's binary and no imageio-ffmpeg
+        raise ConfigurationError("no FFmpeg: set FFMPEG_PATH or install imageio-ffmpeg") from exc
+    return str(imageio_ffmpeg.get_ffmpeg_exe())
+
+
+def plan_chunks(duration: float, chunk_seconds: float, overlap_seconds: float) -> list[tuple[float, float]]:
+    """(offset, length) pairs covering [0, duration]: consecutive chunks share `overlap_seconds`.
+
+    A recording no longer than one chunk is one chunk. The last chunk is never a sliver: if what would be
+    left for it is shorter than the overlap (it would hold no new audio), the previous chunk absorbs it.
+    """
+    if chunk_seconds <= 0 or overlap_seconds < 0 or overlap_seconds >= chunk_seconds:
+        raise ValueError(f"need 0 <= overlap ({overlap_seconds}) < chunk ({chunk_seconds})")
+    if duration <= chunk_seconds:
+        return [(0.0, duration)]
+    step = chunk_seconds - overlap_seconds
+    plan: list[tuple[float, float]] = []
+    offset = 0.0
+    while True:
+        if offset + chunk_seconds >= duration - 1e-6:
+            plan.append((offset, duration - offset))
+            return plan
+        nxt = offset + step
+        if duration - nxt <= overlap_seconds:  # the rest would be overlap only: extend this chunk instead
+            plan.append((offset, duration - offset))
+            return plan
+        plan.append((offset, chunk_seconds))
+        offset = nxt
+
+
+class FfmpegAudio:
+    """The `Audio` port. `ffmpeg_path`: settings' FFMPEG_PATH (the layer's /opt/bin/ffmpeg), else the wheel's."""
+
+    def __init__(self, ffmpeg_path: str | None = None, *, timeout_s: float = 600.0) -> None:
+        self.ffmpeg = ffmpeg_path or default_ffmpeg()
+        if not (os.path.isfile(self.ffmpeg) and os.access(self.ffmpeg, os.X_OK)):
+            raise ConfigurationError(f"FFMPEG_PATH {self.ffmpeg!r} is not an executable file")
+        self.timeout_s = timeout_s
+
+    # --- plumbing ----------------------------------------------------------------------------------
+
+    def _run(self, args: Sequence[str | os.PathLike[str]], *, what: str) -> subprocess.CompletedProcess[str]:
+        command = [self.ffmpeg, "-hide_banner", "-nostdin", *(os.fspath(a) for a in args)]
+        try:
+            return subprocess.run(
+                command, capture_output=True, text=True, errors="replace", timeout=self.timeout_s, check=False
+            )
+        except subprocess.TimeoutExpired as exc:
+            # Inputs are capped in size and duration, so a timeout points at a starved machine: retryable.
+            raise TransientError(f"FFmpeg took longer than {self.timeout_s:.0f} s to {what}") from exc
+
+    def _checked(self, args: Sequence[str | os.PathLike[str]], *, what: str) -> subprocess.CompletedProcess[str]:
+        done = self._run(args, what=what)
+        if done.returncode != 0:
+            raise PermanentError(f"FFmpeg could not {what}: {_last_error(done.stderr)}")
+        return done
+
+    @staticmethod
+    def _readable(path: Path) -> None:
+        if not path.exists():
+            raise PermanentError(f"audio file {path.name!r} does not exist")
+        if not path.is_file() or not os.access(path, os.R_OK):
+            raise PermanentError(f"audio file {path.name!r} cannot be read (not a regular, readable file)")
+        if path.stat().st_size == 0:
+            raise PermanentError(f"audio file {path.name!r} is empty (0 bytes)")
+
+    # --- the port ----------------------------------------------------------------------------------
+
+    def probe(self, path: Path) -> AudioInfo:
+        self._readable(path)
+        log = self._run(["-i", path], what=f"read {path.name}").stderr  # exits 1: no output given, by design
+        if "Error opening input" in log or "Invalid data found" in log.split("Input #0", 1)[0]:
+            raise PermanentError(f"audio file {path.name!r} {_open_failure(log)}")
+        audio = _AUDIO.search(log)
+        if audio is None:
+            kinds = sorted(set(_ANY_STREAM.findall(log))) or ["none"]
+            raise PermanentError(f"audio file {path.name!r} has no audio stream (streams: {', '.join(kinds)})")
+        if any(sign in log for sign in _TRUNCATION_SIGNS):
+            raise PermanentError(f"audio file {path.name!r} is truncated: {_truncation_detail(log)}")
+        codec, rate, layout = audio.group(1), int(audio.group(2)), audio.group(3).strip()
+        if codec == "none" or rate == 0:
+            raise PermanentError(f"audio file {path.name!r} has an audio stream FFmpeg cannot decode ({codec})")
+        duration = _header_duration(log)
+        if duration is None:  # no duration in the header (some streams): decode to learn it
+            duration = self._decoded_seconds(path)
+        container = m.group(1) if (m := _INPUT.search(log)) else "unknown"
+        return AudioInfo(
+            duration=duration, codec=codec, channels=_channels(layout), sample_rate=rate, container=container
+        )
+
+    def _decoded_seconds(self, path: Path) -> float:
+        done = self._checked(["-i", path, "-map", "0:a:0", "-f", "null", "-"], what=f"decode {path.name}")
+        times = _TIME.findall(done.stderr)
+        if not times:
+            raise PermanentError(f"audio file {path.name!r} decodes to no audio")
+        h, m, s = times[-1]
+        return int(h) * 3600 + int(m) * 60 + float(s)
+
+    def to_speech_wav(self, src: Path, dst: Path) -> AudioInfo:
+        source = self.probe(src)
+        done = self._checked(
+            ["-y", "-v", "error", "-i", src, "-map", "0:a:0", "-vn", "-ac", "1", "-ar", str(SPEECH_SAMPLE_RATE),
+             "-c:a", "pcm_s16le", "-f", "wav", dst],
+            what=f"convert {src.name} to 16 kHz mono WAV",
+        )
+        if not dst.exists() or dst.stat().st_size <= 44:
+            raise PermanentError(f"audio file {src.name!r} decodes to no audio samples")
+        out = self.probe(dst)
+        if out.duration < 0.05:
+            raise PermanentError(f"audio file {src.name!r} decodes to no audio samples")
+        shortfall = source.duration - out.duration
+        if shortfall > max(_TRUNCATION_SLACK_S, 0.02 * source.duration):
+            detail = _last_error(done.stderr) if done.stderr.strip() else "no decoder error"
+            raise PermanentError(
+                f"audio file {src.name!r} is truncated: its header says {source.duration:.1f} s but only "
+                f"{out.duration:.1f} s decode ({detail})"
+            )
+        return out
+
+    def split(self, src: Path, *, chunk_seconds: float, overlap_seconds: float, dst_dir: Path) -> list[AudioChunk]:
+        info = self.probe(src)
+        dst_dir.mkdir(parents=True, exist_ok=True)
+        chunks: list[AudioChunk] = []
+        for index, (offset, length) in enumerate(plan_chunks(info.duration, chunk_seconds, overlap_seconds)):
+            dst = dst_dir / f"chunk-{index:03d}.wav"
+            # -ss before -i seeks the input; for PCM WAV that is sample-accurate and skips decoding the head.
+            self._checked(
+                ["-y", "-v", "error", "-ss", f"{offset:.3f}", "-t", f"{length:.3f}", "-i", src,
+                 "-map", "0:a:0", "-ac", "1", "-ar", str(SPEECH_SAMPLE_RATE), "-c:a", "pcm_s16le", dst],
+                what=f"cut chunk {index} of {src.name}",
+            )
+            chunks.append(AudioChunk(path=dst, offset=offset, duration=self.probe(dst).duration))
+        return chunks
+
+    def concat(self, paths: Sequence[Path], dst: Path, *, crossfade_seconds: float) -> AudioInfo:
+        if not paths:
+            raise PermanentError("nothing to concatenate: no audio segments")
+        infos = [self.probe(p) for p in paths]
+        # acrossfade needs each side longer than the fade; keep fades short relative to the shortest piece.
+        fade = max(0.0, min(crossfade_seconds, min(i.duration for i in infos) / 3))
+        inputs: list[str | os.PathLike[str]] = []
+        for path in paths:
+            inputs += ["-i", path]
+        # One sample format/rate/layout for all inputs (TTS voices differ): 44.1 kHz float, stereo.
+        graph = [f"[{i}:a]aresample=44100,aformat=sample_fmts=fltp:channel_layouts=stereo[s{i}]"
+                 for i in range(len(paths))]
+        last = "s0"
+        for i in range(1, len(paths)):
+            out = f"x{i}"
+            if fade > 0:
+                graph.append(f"[{last}][s{i}]acrossfade=d={fade:.3f}:c1=tri:c2=tri[{out}]")
+            else:
+                graph.append(f"[{last}][s{i}]concat=n=2:v=0:a=1[{out}]")
+            last = out
+        self._checked(
+            ["-y", "-v", "error", *inputs, "-filter_complex", ";".join(graph), "-map", f"[{last}]",
+             "-c:a", "pcm_f32le", dst],
+            what=f"join {len(paths)} audio segments",
+        )
+        return self.probe(dst)
+
+    def measure_loudness(self, path: Path) -> Loudness:
+        self._readable(path)
+        log = self._checked(
+            ["-nostats", "-i", path, "-map", "0:a:0", "-af", "ebur128=peak=true", "-f", "null", "-"],
+            what=f"measure the loudness of {path.name}",
+        ).stderr
+        summary = log.rsplit("Summary:", 1)[-1]
+        integrated = _number(r"I:\s+(-?[\d.]+|-inf) LUFS", summary)
+        lra = _number(r"LRA:\s+(-?[\d.]+) LU\b", summary)
+        peak = _number(r"Peak:\s+(-?[\d.]+|-inf) dBFS", summary)
+        if integrated is None or lra is None or peak is None:
+            raise PermanentError(f"could not read FFmpeg's loudness summary for {path.name}")
+        return Loudness(integrated_lufs=integrated, range_lu=lra, true_peak_dbtp=peak)
+
+    def loudnorm(self, src: Path, dst: Path, *, target_lufs: float = -16.0, true_peak_db: float = -1.5) -> Loudness:
+        """Two-pass EBU R128 normalisation: measure, then apply one linear gain (dynamic only if the true-peak
+        ceiling forces it). A last small gain trim corrects what dynamic mode leaves off target."""
+        self._readable(src)
+        first = self._loudnorm_json(
+            ["-i", src, "-af", f"loudnorm=I={target_lufs}:TP={true_peak_db}:LRA=11:print_format=json",
+             "-f", "null", "-"],
+            what=f"measure {src.name} for loudness normalisation",
+        )
+        measured_i = float(first["input_i"])
+        if not math.isfinite(measured_i) or measured_i < -70:
+            raise PermanentError(f"audio {src.name!r} is silent: nothing to normalise")
+        # A target range at least the measured one keeps loudnorm in linear mode (no pumping on speech).
+        lra = min(50.0, max(11.0, float(first["input_lra"]) + 1.0))
+        filt = (
+            f"loudnorm=I={target_lufs}:TP={true_peak_db}:LRA={lra:.1f}:measured_I={first['input_i']}:"
+            f"measured_TP={first['input_tp']}:measured_LRA={first['input_lra']}:"
+            f"measured_thresh={first['input_thresh']}:offset={first['target_offset']}:linear=true:"
+            "print_format=json"
+        )
+        tmp = dst.with_name(dst.stem + ".pass2" + dst.suffix)
+        self._loudnorm_json(
+            ["-y", "-i", src, "-af", filt, "-ar", "44100", "-c:a", "pcm_f32le", tmp],
+            what=f"normalise the loudness of {src.name}",
+        )
+        result = self.measure_loudness(tmp)
+        error = target_lufs - result.integrated_lufs
+        if abs(error) > 0.2:  # dynamic mode or a very short clip: one plain gain trim fixes the offset
+            self._checked(["-y", "-v", "error", "-i", tmp, "-af", f"volume={error:.2f}dB", "-c:a", "pcm_f32le", dst],
+                          what=f"trim the loudness of {src.name}")
+            tmp.unlink(missing_ok=True)
+            return self.measure_loudness(dst)
+        tmp.replace(dst)
+        return result
+
+    def _loudnorm_json(self, args: Sequence[str | os.PathLike[str]], *, what: str) -> dict[str, str]:
+        log = self._checked(["-nostats", *args], what=what).stderr
+        start, end = log.rfind("{"), log.rfind("}")
+        if start < 0 or end < start:
+            raise PermanentError(f"FFmpeg printed no loudnorm report while trying to {what}")
+        data: dict[str, str] = json.loads(log[start : end + 1])
+        return data
+
+    def encode_mp3(
+        self, src: Path, dst: Path, *, title: str, bitrate_kbps: int = 128, sample_rate: int = 44100
+    ) -> AudioInfo:
+        self._readable(src)
+        self._checked(
+            ["-y", "-v", "error", "-i", src, "-map", "0:a:0", "-c:a", "libmp3lame", "-b:a", f"{bitrate_kbps}k",
+             "-ar", str(sample_rate), "-id3v2_version", "3", "-metadata", f"title={title}", "-f", "mp3", dst],
+            what=f"encode {src.name} as MP3",
+        )
+        return self.probe(dst)
+
+
+# --- parsing helpers -------------------------------------------------------------------------------
+
+
+def _header_duration(log: str) -> float | None:
+    match = _DURATION.search(log)
+    if match is None or match.group(1) is None:
+        return None
+    h, m, s = match.groups()
+    return int(h) * 3600 + int(m) * 60 + float(s)
+
+
+def _channels(layout: str) -> int:
+    layout = layout.split("(")[0].strip()
+    if layout in _LAYOUT_CHANNELS:
+        return _LAYOUT_CHANNELS[layout]
+    match = re.match(r"(\d+) channels", layout)
+    return int(match.group(1)) if match else 1
+
+
+def _number(pattern: str, text: str) -> float | None:
+    match = re.search(pattern, text)
+    if match is None:
+        return None
+    return -math.inf if match.group(1) == "-inf" else float(match.group(1))
+
+
+def _last_error(log: str) -> str:
+    lines = [line.strip() for line in log.strip().splitlines() if line.strip()]
+    return lines[-1][:300] if lines else "no error output"
+
+
+def _open_failure(log: str) -> str:
+    if "Invalid data found" in log:
+        return "is not audio, or is in a format FFmpeg cannot read"
+    if "End of file" in log:
+        return "is truncated: it ends before its header is complete"
+    if "Permission denied" in log:
+        return "cannot be read (permission denied)"
+    return f"cannot be opened: {_last_error(log)}"
+
+
+def _truncation_detail(log: str) -> str:
+    for line in log.splitlines():
+        if any(sign in line for sign in _TRUNCATION_SIGNS):
+            return line.split("]", 1)[-1].strip()[:200]
+    return "it ends early"

@@ -1,0 +1,1 @@
+"""Thin Lambda entry points, one module per stage (`familyplus.handlers.<stage>.handler`)."""

@@ -1,0 +1,76 @@
+"""What every stage handler does around its stage: Powertools logging, tracing and metrics; event parsing
+into the stage's pydantic model; and the error boundary.
+
+The boundary matters because Step Functions matches Retry/Catch on the exception's *class name*: only
+`TransientError` (retried) and `PermanentError` (caught, never retried) may leave a handler, each prefixed
+with the stage name so `mark_failed` can record which stage failed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.parser import parse
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from pydantic import ValidationError
+
+from familyplus import bootstrap
+from familyplus.errors import FamilyplusError, PermanentError, TransientError
+from familyplus.models import WireModel
+
+logger = Logger(service="familyplus")
+tracer = Tracer(service="familyplus")
+metrics = Metrics(service="familyplus")
+
+E = TypeVar("E", bound=WireModel)
+O = TypeVar("O", bound=WireModel)  # noqa: E741
+Handler = Callable[[dict[str, Any], LambdaContext], dict[str, object]]
+
+
+def describe_validation(exc: ValidationError) -> str:
+    """'responseId: Field required; text: String should have at most 40000 characters'."""
+    parts = []
+    for err in exc.errors():
+        where = ".".join(str(p) for p in err["loc"]) or "input"
+        parts.append(f"{where}: {err['msg']}")
+    return "invalid input: " + "; ".join(parts)
+
+
+def _boundary(stage: str, exc: Exception) -> FamilyplusError:
+    """Normalise any exception to exactly TransientError or PermanentError, tagged with the stage."""
+    if isinstance(exc, FamilyplusError):
+        kind: type[FamilyplusError] = TransientError if isinstance(exc, TransientError) else PermanentError
+        return kind(exc.message, stage=exc.stage or stage, field=exc.field)
+    if isinstance(exc, ValidationError):
+        return PermanentError(describe_validation(exc), stage=stage)
+    # A bug or an unmapped library error: retrying will not fix it; say exactly what it was.
+    return PermanentError(f"unexpected {type(exc).__name__}: {exc}", stage=stage)
+
+
+def stage_handler(stage: str, run: Callable[[E, Any], O], event_model: type[E]) -> Handler:
+    """Build the Lambda handler for one stage."""
+
+    @logger.inject_lambda_context(clear_state=True)
+    @tracer.capture_lambda_handler(capture_response=False)
+    @metrics.log_metrics
+    def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, object]:
+        metrics.clear_metrics()  # one module-level Metrics serves every stage when run in one process (local)
+        metrics.add_dimension(name="stage", value=stage)
+        ids = {k: event.get(k) for k in ("responseId", "storyId", "familyId") if isinstance(event, dict)}
+        logger.append_keys(stage=stage, **ids)  # ids only: a family's words never go to the logs
+        try:
+            parsed = parse(event=event, model=event_model)
+            output = run(parsed, bootstrap.current())
+        except Exception as exc:
+            error = _boundary(stage, exc)
+            metrics.add_metric(name="StageFailed", unit=MetricUnit.Count, value=1)
+            logger.warning("stage failed", extra={"error_type": type(error).__name__, "reason": error.message})
+            raise error from exc
+        metrics.add_metric(name="StageSucceeded", unit=MetricUnit.Count, value=1)
+        return output.wire()
+
+    handler.__name__ = f"{stage}_handler"
+    return handler

@@ -1,0 +1,42 @@
+"""accept_response: validate a new response and record it, before any other stage runs."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from familyplus.errors import PermanentError
+from familyplus.models import ProcessResponseInput, ResponseRecord, ResponseRef
+from familyplus.ports import Store
+
+STAGE = "accept_response"
+
+
+class AcceptPorts(Protocol):
+    @property
+    def store(self) -> Store: ...
+
+
+def run(event: ProcessResponseInput, ports: AcceptPorts) -> ResponseRef:
+    # Checks that span fields; single-field rules live on the model. Nothing is stored unless all pass.
+    if event.media_type == "text" and event.text is None:
+        raise PermanentError("text is required when mediaType is 'text'", stage=STAGE, field="text")
+    if event.media_type == "audio" and not event.audio_key:
+        raise PermanentError("audioKey is required when mediaType is 'audio'", stage=STAGE, field="audioKey")
+    ports.store.save_response(
+        ResponseRecord(
+            id=event.response_id,
+            family_id=event.family_id,
+            media_type=event.media_type,
+            prompt=event.prompt,
+            text=event.text,
+            audio_key=event.audio_key,
+            status="processing",
+            stage=STAGE,
+        )
+    )
+    return ResponseRef(
+        response_id=event.response_id,
+        family_id=event.family_id,
+        media_type=event.media_type,
+        podcast=event.podcast,
+    )

@@ -1,0 +1,34 @@
+"""Shared fixtures. Every test runs offline with its own data folder; Powertools stays quiet."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+for _key, _value in {
+    "POWERTOOLS_METRICS_DISABLED": "true",
+    "POWERTOOLS_TRACE_DISABLED": "true",
+    "POWERTOOLS_LOG_LEVEL": "WARNING",
+    "POWERTOOLS_SERVICE_NAME": "familyplus",
+}.items():
+    os.environ.setdefault(_key, _value)
+
+from familyplus import bootstrap  # noqa: E402
+from familyplus.settings import Settings  # noqa: E402
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return Settings(profile="local", data_dir=tmp_path / "data", _env_file=None)  # type: ignore[call-arg]
+
+
+@pytest.fixture
+def adapters(settings: Settings) -> Iterator[bootstrap.Adapters]:
+    """Local adapters on a fresh database, installed as the handlers' adapters."""
+    built = bootstrap.Adapters(settings)
+    bootstrap.install(built)
+    yield built
+    bootstrap.install(None)
