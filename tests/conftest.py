@@ -16,6 +16,9 @@ for _key, _value in {
 }.items():
     os.environ.setdefault(_key, _value)
 
+from datetime import UTC, datetime  # noqa: E402
+from typing import Any  # noqa: E402
+
 from familyplus import bootstrap  # noqa: E402
 from familyplus.settings import Settings  # noqa: E402
 
@@ -31,4 +34,18 @@ def adapters(settings: Settings) -> Iterator[bootstrap.Adapters]:
     built = bootstrap.Adapters(settings)
     bootstrap.install(built)
     yield built
+    bootstrap.install(None)
+
+
+@pytest.fixture
+def make_runner(settings: Settings) -> Iterator[Any]:
+    """Build a LocalRunner on the real definitions and handlers, in virtual time; kwargs override ports."""
+    from familyplus_local.executor import VirtualClock
+    from familyplus_local.runner import LocalRunner
+
+    def build(**overrides: object) -> LocalRunner:
+        clock = VirtualClock(datetime(2026, 1, 1, tzinfo=UTC))
+        return LocalRunner(settings, adapters=bootstrap.Adapters(settings, **overrides), clock=clock)
+
+    yield build
     bootstrap.install(None)

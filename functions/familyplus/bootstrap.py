@@ -9,49 +9,86 @@ from __future__ import annotations
 
 import threading
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 from familyplus.ports import Embedder, QuoteProposer, Store, StoryWriter, ValueTagger, WisdomExtractor
 from familyplus.settings import Settings, load_settings
+
+if TYPE_CHECKING:
+    from familyplus.adapters.cloud.factory import CloudAdapters
 
 
 class Adapters:
     """Every port, resolved by `settings.profile`. Satisfies each stage's `...Ports` Protocol."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, **overrides: object) -> None:
+        """`overrides` replace named ports (tests, fault injection): `Adapters(settings, tagger=MyTagger())`."""
         self.settings = settings
+        for name, adapter in overrides.items():
+            if not isinstance(getattr(type(self), name, None), cached_property):
+                raise TypeError(f"unknown port {name!r}")
+            self.__dict__[name] = adapter  # pre-fills the cached_property
+
+    @property
+    def cloud(self) -> CloudAdapters:
+        """The cloud profile's adapters (built on first use; only when FAMILYPLUS_PROFILE=cloud)."""
+        if "_cloud" not in self.__dict__:
+            from familyplus.adapters.cloud.factory import CloudAdapters
+
+            self.__dict__["_cloud"] = CloudAdapters(self.settings)
+        cloud: CloudAdapters = self.__dict__["_cloud"]
+        return cloud
+
+    def register_lambda_context(self, context: object) -> None:
+        """Call at the start of every invocation: a provider call's in-progress idempotency record then
+        expires with this invocation, so a Lambda killed by its timeout never blocks the retry."""
+        if self.settings.profile == "cloud":
+            self.cloud.register_lambda_context(context)
 
     @cached_property
     def store(self) -> Store:
+        if self.settings.profile == "cloud":
+            return self.cloud.store
         from familyplus.adapters.local.sqlite_store import SqliteStore
 
         return SqliteStore(self.settings.database_path)
 
     @cached_property
     def embedder(self) -> Embedder:
+        if self.settings.profile == "cloud":
+            return self.cloud.embedder
         from familyplus.adapters.local.hashing_embedder import HashingEmbedder
 
         return HashingEmbedder()
 
     @cached_property
     def tagger(self) -> ValueTagger:
+        if self.settings.profile == "cloud":
+            return self.cloud.tagger
         from familyplus.adapters.local.lexicon_tagger import LexiconValueTagger
 
         return LexiconValueTagger()
 
     @cached_property
     def wisdom(self) -> WisdomExtractor:
+        if self.settings.profile == "cloud":
+            return self.cloud.wisdom
         from familyplus.adapters.local.advice_wisdom import AdviceWisdomExtractor
 
         return AdviceWisdomExtractor()
 
     @cached_property
     def writer(self) -> StoryWriter:
+        if self.settings.profile == "cloud":
+            return self.cloud.writer
         from familyplus.adapters.local.extractive_writer import ExtractiveStoryWriter
 
         return ExtractiveStoryWriter()
 
     @cached_property
     def quotes(self) -> QuoteProposer:
+        if self.settings.profile == "cloud":
+            return self.cloud.quotes
         from familyplus.adapters.local.sentence_quotes import SentenceQuoteProposer
 
         return SentenceQuoteProposer()

@@ -17,9 +17,9 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-
 from familyplus.errors import ConfigurationError, NotFoundError
 from familyplus.models import MAX_TEXT_CHARS, story_id_for
+
 from familyplus_local.display import LiveProgress, console, executions_table, history_table, print_story
 from familyplus_local.executor import Execution, ExecutionNotFoundError, RedriveError
 from familyplus_local.runner import LocalRunner

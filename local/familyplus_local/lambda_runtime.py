@@ -38,18 +38,22 @@ def prepare_environment(*, verbose: bool = False) -> None:
         os.environ["POWERTOOLS_LOG_LEVEL"] = "INFO"
 
 
-def function_arn(spec: StageSpec) -> str:
-    return f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:familyplus-{spec.name.replace('_', '-')}"
+def function_name(spec: StageSpec) -> str:
+    return f"familyplus-{spec.name.replace('_', '-')}"
 
 
-def state_machine_arn(name: str) -> str:
-    return f"arn:aws:states:{REGION}:{ACCOUNT}:stateMachine:{name}"
+def function_arn(spec: StageSpec, *, region: str = REGION, account: str = ACCOUNT) -> str:
+    return f"arn:aws:lambda:{region}:{account}:function:{function_name(spec)}"
 
 
-def substitutions() -> dict[str, str]:
-    """The same `${...}` keys CDK fills in, mapped to local ARNs."""
-    values = {spec.arn_key: function_arn(spec) for spec in STAGES}
-    values.update({wf.arn_key: state_machine_arn(wf.name) for wf in WORKFLOWS})
+def state_machine_arn(name: str, *, region: str = REGION, account: str = ACCOUNT) -> str:
+    return f"arn:aws:states:{region}:{account}:stateMachine:{name}"
+
+
+def substitutions(*, region: str = REGION, account: str = ACCOUNT) -> dict[str, str]:
+    """The same `${...}` keys CDK fills in, mapped to local (or given region/account) ARNs."""
+    values = {spec.arn_key: function_arn(spec, region=region, account=account) for spec in STAGES}
+    values.update({wf.arn_key: state_machine_arn(wf.name, region=region, account=account) for wf in WORKFLOWS})
     return values
 
 
@@ -82,17 +86,19 @@ class LocalLambda:
     """`invoke(function_arn, payload)` for the executor: in-process handler calls."""
 
     def __init__(self) -> None:
-        self._specs = {function_arn(spec): spec for spec in STAGES}
+        # Keyed by function *name*, so any ARN form (local, or a test's us-east-1 ARN) resolves the same way.
+        self._specs = {function_name(spec): spec for spec in STAGES}
         self._handlers: dict[str, Callable[[Any, Any], Any]] = {}
 
     def handler_for(self, arn: str) -> tuple[StageSpec, Callable[[Any, Any], Any]]:
-        spec = self._specs.get(arn)
+        name = arn.rsplit(":", 1)[-1]
+        spec = self._specs.get(name)
         if spec is None:
             raise UnknownFunctionError(f"no local function for {arn!r}")
-        if arn not in self._handlers:
+        if name not in self._handlers:
             module_name, _, attribute = spec.handler.rpartition(".")
-            self._handlers[arn] = getattr(importlib.import_module(module_name), attribute)
-        return spec, self._handlers[arn]
+            self._handlers[name] = getattr(importlib.import_module(module_name), attribute)
+        return spec, self._handlers[name]
 
     def invoke(self, arn: str, payload: Any) -> Any:
         spec, handler = self.handler_for(arn)

@@ -7,6 +7,7 @@ machine, with no AWS account: the same `.asl.json` files, the same handlers, the
 from __future__ import annotations
 
 import json
+import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
@@ -14,12 +15,15 @@ from typing import Any
 from familyplus import bootstrap
 from familyplus.catalog import WORKFLOWS
 from familyplus.settings import Settings, load_settings
+
 from familyplus_local.executor import (
     Clock,
     Execution,
+    ExecutionNotFoundError,
     HistoryEvent,
     SqliteExecutionStore,
     TaskError,
+    execution_arn,
     load_definition,
     redrive_execution,
     run_state_machine,
@@ -65,7 +69,9 @@ class LocalRunner:
         listener: Listener | None = None,
     ) -> Execution:
         """Run an execution to its end and persist it (history is appended live, event by event)."""
-        if name is not None:
+        if name is None:
+            name = str(uuid.uuid4())
+        else:
             existing = self._find(name, workflow)
             if existing is not None:
                 # AWS StartExecution: same name and input → the same execution; different input → refused.
@@ -75,6 +81,7 @@ class LocalRunner:
                     f"execution {name!r} of {workflow} already exists with a different input"
                 )
         return self._persisted(
+            execution_arn(workflow, name),
             listener,
             lambda on_event: run_state_machine(
                 self.definition(workflow),
@@ -92,6 +99,7 @@ class LocalRunner:
         """Resume a failed execution from the state that failed (AWS RedriveExecution semantics)."""
         previous = self.executions.get(execution_id)
         return self._persisted(
+            previous.execution_arn,
             listener,
             lambda on_event: redrive_execution(
                 self.definition(previous.state_machine_name),
@@ -104,13 +112,18 @@ class LocalRunner:
         )
 
     def _find(self, name: str, workflow: str) -> Execution | None:
-        for candidate in self.executions.list(state_machine_name=workflow, limit=10_000):
-            if candidate.name == name:
-                return candidate
-        return None
+        try:
+            return self.executions.get(name, state_machine_name=workflow)
+        except ExecutionNotFoundError:
+            return None
 
-    def _persisted(self, listener: Listener | None, run: Callable[[Listener], Execution]) -> Execution:
+    def _persisted(
+        self, arn: str, listener: Listener | None, run: Callable[[Listener], Execution]
+    ) -> Execution:
+        persist = self.executions.listener(arn)  # live: a crash mid-run still leaves its history
+
         def on_event(event: HistoryEvent) -> None:
+            persist(event)
             if listener is not None:
                 listener(event)
 

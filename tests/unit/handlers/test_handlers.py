@@ -5,7 +5,6 @@ from __future__ import annotations
 import importlib
 
 import pytest
-
 from familyplus.bootstrap import Adapters
 from familyplus.catalog import STAGES
 from familyplus.errors import PermanentError, TransientError

@@ -6,7 +6,6 @@ import json
 from collections.abc import Sequence
 
 import pytest
-
 from familyplus.bootstrap import Adapters
 from familyplus.errors import NotFoundError, PermanentError
 from familyplus.models import MarkFailedEvent, ProcessResponseInput, ResponseEvent, StoryEvent, ValueTag
@@ -54,7 +53,7 @@ class OffVocabularyTagger:
 
 def test_tags_outside_the_vocabulary_are_never_stored(adapters: Adapters) -> None:
     event = accept(adapters)
-    adapters.__dict__["tagger"] = OffVocabularyTagger()
+    adapters.__dict__["tagger"] = OffVocabularyTagger()  # same as Adapters(settings, tagger=...)
     output = tag_values.run(event, adapters)
     assert output.tags == ["family", "kindness"]
     assert [t.tag for t in adapters.store.list_value_tags("r1")] == ["family", "kindness"]

@@ -1,0 +1,94 @@
+"""A local Amazon States Language (ASL) executor: runs Step Functions definitions in-process, with AWS
+semantics, so the same `.asl.json` files run on a laptop without an AWS account.
+
+Usage::
+
+    from familyplus_local.executor import VirtualClock, TaskError, load_definition, run_state_machine
+
+    machine = load_definition("statemachines/process_response.asl.json",
+                              substitutions={"TranscribeFunctionArn": "transcribe", ...})
+
+    def invoke(function: str, payload: object) -> object:    # (function name/ARN, payload) -> result
+        if function == "transcribe":
+            return {"transcript": "..."}
+        raise TaskError("PermanentError", f"unknown function {function}")  # a named ASL error
+
+    execution = run_state_machine(machine, {"responseId": "r1"}, invoke=invoke, name="response-r1",
+                                  clock=VirtualClock())      # virtual time: retries/Waits take no time
+    execution.status, execution.output, execution.error     # "SUCCEEDED", {...}, None
+    execution.history[-1].type                               # "ExecutionSucceeded"
+
+Persistence and redrive::
+
+    store = SqliteExecutionStore(".familyplus/local.db")
+    arn = execution_arn("local", "response-r1")
+    execution = run_state_machine(machine, data, invoke=invoke, name="response-r1", listener=store.listener(arn))
+    store.save(execution)
+    failed = store.get("response-r1")
+    redrive_execution(machine, failed, invoke=invoke, listener=store.listener(arn))
+
+Supported: Task (`arn:aws:states:::lambda:invoke` with Payload wrapping, direct Lambda function ARNs,
+`arn:aws:states:::states:startExecution[.sync|.sync:2]`), Pass, Choice, Parallel, Map (inline), Wait,
+Succeed, Fail; InputPath/Parameters/ResultSelector/ResultPath/OutputPath with `$$` and intrinsics;
+Retry/Catch; TimeoutSeconds (task and execution). Anything else is refused by `load_definition` with a
+DefinitionError naming the field. Errors raised by `invoke`: TaskError → (error, cause) as given; any other
+exception → its class name, with a Lambda-style JSON cause.
+
+Time: every wait and timeout goes through the clock. With `VirtualClock` (sleep advances time instantly)
+a Task's duration is what its own thread slept, so concurrent iterations do not time each other out. With
+`SystemClock`, a Task that has a TimeoutSeconds (or runs under an execution TimeoutSeconds) is called in a
+helper daemon thread so that the real wait is bounded too.
+
+Threads: Parallel branches and Map iterations run in thread pools (at most MaxConcurrency, capped by
+`max_workers`), so `invoke` must be thread-safe. The listener is called under a lock, in history order.
+
+Documented differences from AWS: redrive re-runs a Parallel/Map state whole, and a run that ended in a Fail
+state reached through a Catch is redriven from the state whose error was caught (see `redrive`); Catch
+output always has a "Cause" key ("" when there is none); `$$.Map.Item` is also visible inside iterations.
+"""
+
+from .clock import Clock, SystemClock, VirtualClock
+from .definition import StateMachine, load_definition
+from .engine import redrive_execution, run_state_machine
+from .errors import (
+    AmbiguousExecutionError,
+    DefinitionError,
+    ExecutionAlreadyExistsError,
+    ExecutionNotFoundError,
+    InvalidNameError,
+    MissingHookError,
+    Problem,
+    RedriveError,
+    TaskError,
+)
+from .history import Execution, HistoryEvent
+from .names import execution_arn, state_machine_arn, validate_name
+from .persistence import SqliteExecutionStore
+from .runtime import Invoke, StartExecution
+
+__all__ = [
+    "AmbiguousExecutionError",
+    "Clock",
+    "DefinitionError",
+    "Execution",
+    "ExecutionAlreadyExistsError",
+    "ExecutionNotFoundError",
+    "HistoryEvent",
+    "InvalidNameError",
+    "Invoke",
+    "MissingHookError",
+    "Problem",
+    "RedriveError",
+    "SqliteExecutionStore",
+    "StartExecution",
+    "StateMachine",
+    "SystemClock",
+    "TaskError",
+    "VirtualClock",
+    "execution_arn",
+    "load_definition",
+    "redrive_execution",
+    "run_state_machine",
+    "state_machine_arn",
+    "validate_name",
+]

@@ -1,0 +1,121 @@
+"""The compiled, validated form of a state machine definition (what `load_definition` returns)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Any
+
+from ..choice import ChoiceRule
+from ..paths import JsonPath
+from ..retry import Catcher, Retrier
+from ..template import Template
+
+
+class ResourceKind(Enum):
+    LAMBDA_INVOKE = "arn:aws:states:::lambda:invoke"
+    LAMBDA_FUNCTION = "lambda function ARN"
+    START_EXECUTION = "arn:aws:states:::states:startExecution"
+    START_EXECUTION_SYNC = "arn:aws:states:::states:startExecution.sync"
+    START_EXECUTION_SYNC2 = "arn:aws:states:::states:startExecution.sync:2"
+
+
+@dataclass(eq=False)
+class State:
+    name: str
+    type: str
+    pointer: str  # JSON pointer of the state in the definition, for messages
+    next: str | None = None  # None: End (or Choice/Succeed/Fail)
+    input_path: JsonPath | None = None  # None: InputPath null -> {}
+    output_path: JsonPath | None = None
+
+
+@dataclass(eq=False)
+class ResultState(State):
+    """A state that produces a result: Task, Parallel, Map (and Pass without ResultSelector)."""
+
+    parameters: Template | None = None
+    result_selector: Template | None = None
+    result_path: JsonPath | None = None  # None: ResultPath null (discard the result)
+    retry: tuple[Retrier, ...] = ()
+    catch: tuple[Catcher, ...] = ()
+
+
+@dataclass(eq=False)
+class TaskState(ResultState):
+    resource: str = ""
+    kind: ResourceKind = ResourceKind.LAMBDA_FUNCTION
+    timeout_seconds: float | None = None
+    timeout_seconds_path: JsonPath | None = None
+
+
+@dataclass(eq=False)
+class PassState(ResultState):
+    has_result: bool = False
+    result: Any = None
+
+
+@dataclass(eq=False)
+class ChoiceState(State):
+    choices: tuple[ChoiceRule, ...] = ()
+    default: str | None = None
+
+
+@dataclass(eq=False)
+class WaitState(State):
+    seconds: float | None = None
+    seconds_path: JsonPath | None = None
+    timestamp: str | None = None
+    timestamp_path: JsonPath | None = None
+
+
+@dataclass(eq=False)
+class SucceedState(State):
+    pass
+
+
+@dataclass(eq=False)
+class FailState(State):
+    error: str | None = None
+    cause: str | None = None
+    error_path: JsonPath | None = None
+    cause_path: JsonPath | None = None
+
+
+@dataclass(eq=False)
+class Machine:
+    """A set of states with a StartAt: the whole definition, a Parallel branch or a Map item processor."""
+
+    start_at: str
+    states: dict[str, State]
+
+
+@dataclass(eq=False)
+class ParallelState(ResultState):
+    branches: tuple[Machine, ...] = ()
+
+
+@dataclass(eq=False)
+class MapState(ResultState):
+    items_path: JsonPath | None = None
+    item_selector: Template | None = None  # ItemSelector, or the legacy Parameters of a Map
+    processor: Machine | None = None
+    max_concurrency: int = 0  # 0: unbounded (capped by the run's max_workers)
+    max_concurrency_path: JsonPath | None = None
+
+
+@dataclass(eq=False)
+class StateMachine(Machine):
+    """A loaded definition. `source` is the (substituted) JSON document it was built from."""
+
+    timeout_seconds: float | None = None
+    comment: str | None = None
+    source: dict[str, Any] = field(default_factory=dict)
+    resources: frozenset[ResourceKind] = frozenset()
+
+    @property
+    def uses_start_execution(self) -> bool:
+        return bool(
+            self.resources
+            & {ResourceKind.START_EXECUTION, ResourceKind.START_EXECUTION_SYNC, ResourceKind.START_EXECUTION_SYNC2}
+        )

@@ -1,0 +1,62 @@
+"""Which Task resources the executor supports, and what their Parameters must contain."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from .model import ResourceKind
+from .reader import Reader
+
+_LAMBDA_ARN = re.compile(
+    r"^arn:aws[a-zA-Z-]*:lambda:[a-z0-9-]+:\d{12}:function:[A-Za-z0-9_-]{1,64}(:[A-Za-z0-9_$-]+)?$"
+)
+_PLACEHOLDER = re.compile(r"\$\{[^}]*\}")
+
+_SERVICE = {kind.value: kind for kind in ResourceKind if kind.value.startswith("arn:aws:states:::")}
+# Parameters each service integration accepts (a trailing `.$` is allowed on each).
+_PARAMETERS = {
+    ResourceKind.LAMBDA_INVOKE: ({"FunctionName"}, {"FunctionName", "Payload"}),
+    ResourceKind.START_EXECUTION: ({"StateMachineArn"}, {"StateMachineArn", "Input", "Name"}),
+    ResourceKind.START_EXECUTION_SYNC: ({"StateMachineArn"}, {"StateMachineArn", "Input", "Name"}),
+    ResourceKind.START_EXECUTION_SYNC2: ({"StateMachineArn"}, {"StateMachineArn", "Input", "Name"}),
+}
+
+
+def classify_resource(r: Reader, raw: dict[str, Any], pointer: str, label: str) -> ResourceKind | None:
+    resource = raw.get("Resource")
+    where = f"{pointer}/Resource"
+    if not isinstance(resource, str) or not resource:
+        r.problem(where, f"a Task needs a Resource string, got {resource!r}", label)
+        return None
+    if _PLACEHOLDER.search(resource):
+        r.problem(where, f"Resource {resource!r} still contains a definition substitution placeholder", label)
+        return None
+    kind = _SERVICE.get(resource)
+    if kind is None and _LAMBDA_ARN.match(resource):
+        kind = ResourceKind.LAMBDA_FUNCTION
+    if kind is None:
+        supported = ", ".join([*_SERVICE, "arn:aws:lambda:REGION:ACCOUNT:function:NAME"])
+        r.problem(where, f"unsupported Resource {resource!r} (supported: {supported})", label)
+        return None
+    if kind in _PARAMETERS:
+        _check_parameters(r, raw, kind, pointer, label)
+    return kind
+
+
+def _check_parameters(r: Reader, raw: dict[str, Any], kind: ResourceKind, pointer: str, label: str) -> None:
+    required, allowed = _PARAMETERS[kind]
+    params = raw.get("Parameters")
+    if not isinstance(params, dict):
+        r.problem(f"{pointer}/Parameters", f"{kind.value} needs Parameters with {sorted(required)}", label)
+        return
+    names = {key.removesuffix(".$") for key in params}
+    for key in params:
+        if key.removesuffix(".$") not in allowed:
+            r.problem(
+                f"{pointer}/Parameters/{key}",
+                f"parameter {key!r} of {kind.value} is not supported (supported: {sorted(allowed)})",
+                label,
+            )
+    for key in sorted(required - names):
+        r.problem(f"{pointer}/Parameters", f"{kind.value} needs the parameter {key!r}", label)

@@ -1,0 +1,198 @@
+"""Building (and validating) each state type from its JSON."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from ..choice import ChoiceRule, compile_rule
+from ..timestamps import parse_timestamp
+from .model import (
+    ChoiceState,
+    FailState,
+    Machine,
+    MapState,
+    ParallelState,
+    PassState,
+    ResourceKind,
+    State,
+    SucceedState,
+    TaskState,
+    WaitState,
+)
+from .reader import ALLOWED_FIELDS, MISSING, Reader
+from .resources import classify_resource
+from .retry_catch import read_catch, read_retry
+
+BuildMachine = Callable[[Reader, Any, str, str], Machine | None]
+
+
+class StateBuilder:
+    """Builds the states of one definition; `resources` collects the Task resource kinds used."""
+
+    def __init__(self, reader: Reader, build_machine: BuildMachine):
+        self.r = reader
+        self.build_machine = build_machine
+        self.resources: set[ResourceKind] = set()
+
+    def build(self, name: str, raw: Any, pointer: str) -> State | None:
+        r = self.r
+        if not isinstance(raw, dict):
+            r.problem(pointer, f"state {name!r} must be an object")
+            return None
+        kind = raw.get("Type")
+        if kind not in ALLOWED_FIELDS:
+            r.problem(
+                f"{pointer}/Type",
+                f"state {name!r}: unknown or unsupported Type {kind!r} (supported: {', '.join(ALLOWED_FIELDS)})",
+            )
+            return None
+        label = f"state {name!r} ({kind})"
+        r.fields(raw, ALLOWED_FIELDS[kind], pointer, label)
+        common: dict[str, Any] = {"name": name, "type": kind, "pointer": pointer}
+        if kind != "Fail":
+            common["input_path"] = r.path(raw, "InputPath", pointer, label)
+            common["output_path"] = r.path(raw, "OutputPath", pointer, label)
+        if "Next" in ALLOWED_FIELDS[kind]:
+            common["next"] = self._transition(raw, pointer, label)
+        builder = getattr(self, f"_{kind.lower()}")
+        return builder(raw, pointer, label, common)
+
+    def _transition(self, raw: dict[str, Any], pointer: str, label: str) -> str | None:
+        has_next, end = "Next" in raw, raw.get("End", MISSING)
+        if end is not MISSING and end is not True:
+            self.r.problem(f"{pointer}/End", f"End must be true when given, got {end!r}", label)
+        if has_next and end is True:
+            self.r.problem(pointer, "a state cannot have both Next and End", label)
+        elif not has_next and end is not True:
+            self.r.problem(pointer, 'a non-terminal state needs Next or "End": true', label)
+        return self.r.string(raw, "Next", pointer, label) if has_next else None
+
+    def _results(self, raw: dict[str, Any], pointer: str, label: str, common: dict[str, Any]) -> dict[str, Any]:
+        r = self.r
+        return {
+            **common,
+            "parameters": r.template(raw, "Parameters", pointer, label),
+            "result_selector": r.template(raw, "ResultSelector", pointer, label),
+            "result_path": r.path(raw, "ResultPath", pointer, label, reference=True),
+            "retry": read_retry(r, raw, pointer, label),
+            "catch": read_catch(r, raw, pointer, label),
+        }
+
+    def _task(self, raw: dict[str, Any], pointer: str, label: str, common: dict[str, Any]) -> State:
+        r = self.r
+        kind = classify_resource(r, raw, pointer, label)
+        if kind is not None:
+            self.resources.add(kind)
+        r.exclusive(raw, ("TimeoutSeconds", "TimeoutSecondsPath"), pointer, label)
+        timeout = r.number(raw, "TimeoutSeconds", pointer, label, minimum=0, exclusive=True)
+        return TaskState(
+            **self._results(raw, pointer, label, common),
+            resource=raw.get("Resource", ""),
+            kind=kind or ResourceKind.LAMBDA_FUNCTION,
+            timeout_seconds=None if timeout is MISSING else float(timeout),
+            timeout_seconds_path=r.path(
+                raw, "TimeoutSecondsPath", pointer, label, reference=True, default=None, nullable=False
+            ),
+        )
+
+    def _pass(self, raw: dict[str, Any], pointer: str, label: str, common: dict[str, Any]) -> State:
+        r = self.r
+        return PassState(
+            **common,
+            parameters=r.template(raw, "Parameters", pointer, label),
+            result_path=r.path(raw, "ResultPath", pointer, label, reference=True),
+            has_result="Result" in raw,
+            result=raw.get("Result"),
+        )
+
+    def _choice(self, raw: dict[str, Any], pointer: str, label: str, common: dict[str, Any]) -> State:
+        r = self.r
+        rules = raw.get("Choices")
+        compiled: list[ChoiceRule] = []
+        if not isinstance(rules, list) or not rules:
+            r.problem(f"{pointer}/Choices", "Choices must be a non-empty array of rules", label)
+            rules = []
+        for index, rule in enumerate(rules):
+            found: list[tuple[str, str]] = []
+            condition = compile_rule(rule, f"{pointer}/Choices/{index}", found, top=True)
+            for where, message in found:
+                r.problem(where, message, label)
+            if condition is not None and not found:
+                compiled.append(ChoiceRule(condition, rule["Next"]))
+        return ChoiceState(**common, choices=tuple(compiled), default=r.string(raw, "Default", pointer, label))
+
+    def _wait(self, raw: dict[str, Any], pointer: str, label: str, common: dict[str, Any]) -> State:
+        r = self.r
+        given = [k for k in ("Seconds", "SecondsPath", "Timestamp", "TimestampPath") if k in raw]
+        if len(given) != 1:
+            r.problem(
+                pointer,
+                f"a Wait needs exactly one of Seconds, SecondsPath, Timestamp, TimestampPath; got {given}",
+                label,
+            )
+        seconds = r.number(raw, "Seconds", pointer, label, minimum=0)
+        timestamp = raw.get("Timestamp")
+        if timestamp is not None and (not isinstance(timestamp, str) or parse_timestamp(timestamp) is None):
+            r.problem(f"{pointer}/Timestamp", f"Timestamp must be an RFC 3339 timestamp, got {timestamp!r}", label)
+        return WaitState(
+            **common,
+            seconds=None if seconds is MISSING else float(seconds),
+            seconds_path=r.path(raw, "SecondsPath", pointer, label, reference=True, default=None, nullable=False),
+            timestamp=timestamp,
+            timestamp_path=r.path(raw, "TimestampPath", pointer, label, reference=True, default=None, nullable=False),
+        )
+
+    def _succeed(self, raw: dict[str, Any], pointer: str, label: str, common: dict[str, Any]) -> State:
+        return SucceedState(**common)
+
+    def _fail(self, raw: dict[str, Any], pointer: str, label: str, common: dict[str, Any]) -> State:
+        r = self.r
+        r.exclusive(raw, ("Error", "ErrorPath"), pointer, label)
+        r.exclusive(raw, ("Cause", "CausePath"), pointer, label)
+        return FailState(
+            **common,
+            error=r.string(raw, "Error", pointer, label),
+            cause=r.string(raw, "Cause", pointer, label),
+            error_path=r.path(raw, "ErrorPath", pointer, label, reference=True, default=None, nullable=False),
+            cause_path=r.path(raw, "CausePath", pointer, label, reference=True, default=None, nullable=False),
+        )
+
+    def _parallel(self, raw: dict[str, Any], pointer: str, label: str, common: dict[str, Any]) -> State:
+        branches = raw.get("Branches")
+        machines = []
+        if not isinstance(branches, list) or not branches:
+            self.r.problem(f"{pointer}/Branches", "Branches must be a non-empty array", label)
+            branches = []
+        for index, branch in enumerate(branches):
+            machine = self.build_machine(self.r, branch, f"{pointer}/Branches/{index}", "branch")
+            if machine is not None:
+                machines.append(machine)
+        return ParallelState(**self._results(raw, pointer, label, common), branches=tuple(machines))
+
+    def _map(self, raw: dict[str, Any], pointer: str, label: str, common: dict[str, Any]) -> State:
+        r = self.r
+        r.exclusive(raw, ("ItemSelector", "Parameters"), pointer, label)
+        r.exclusive(raw, ("ItemProcessor", "Iterator"), pointer, label)
+        r.exclusive(raw, ("MaxConcurrency", "MaxConcurrencyPath"), pointer, label)
+        key = "ItemProcessor" if "ItemProcessor" in raw else "Iterator"
+        processor = None
+        if key not in raw:
+            r.problem(pointer, "a Map needs an ItemProcessor (or the legacy Iterator)", label)
+        else:
+            processor = self.build_machine(
+                r, raw[key], f"{pointer}/{key}", "processor" if key == "ItemProcessor" else "branch"
+            )
+        results = self._results({k: v for k, v in raw.items() if k != "Parameters"}, pointer, label, common)
+        selector_key = "ItemSelector" if "ItemSelector" in raw else "Parameters"
+        concurrency = r.number(raw, "MaxConcurrency", pointer, label, minimum=0)
+        return MapState(
+            **results,
+            items_path=r.path(raw, "ItemsPath", pointer, label, reference=True, nullable=False),
+            item_selector=r.template(raw, selector_key, pointer, label),
+            processor=processor,
+            max_concurrency=0 if concurrency is MISSING else concurrency,
+            max_concurrency_path=r.path(
+                raw, "MaxConcurrencyPath", pointer, label, reference=True, default=None, nullable=False
+            ),
+        )

@@ -1,0 +1,277 @@
+"""SqliteExecutionStore: executions and their histories in SQLite (stdlib sqlite3), so that executions can be
+listed, shown and redriven across processes, like the Step Functions console.
+
+Tables are prefixed `sfn_` so the store can share a database file with the application's own tables; the
+database runs in WAL mode so readers (the CLI) do not block a running execution.
+
+Live persistence: pass `listener=store.listener(arn)` (or `functools.partial(store.append_event, arn)`) to
+`run_state_machine` with a name you chose (the ARN is `execution_arn(state_machine_name, name)`); each event
+is written as it happens and the execution row follows the status. Call `save(execution)` at the end too
+(cheap and idempotent).
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from .errors import AmbiguousExecutionError, ExecutionAlreadyExistsError, ExecutionNotFoundError
+from .history import ABORTED, FAILED, RUNNING, STATUSES, SUCCEEDED, TIMED_OUT, Execution, HistoryEvent
+from .names import split_execution_arn
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS sfn_executions (
+    execution_arn      TEXT PRIMARY KEY,
+    name               TEXT NOT NULL,
+    state_machine_name TEXT NOT NULL,
+    status             TEXT NOT NULL,
+    input              TEXT NOT NULL,
+    output             TEXT,
+    error              TEXT,
+    cause              TEXT,
+    start_date         TEXT NOT NULL,
+    stop_date          TEXT,
+    redrive_count      INTEGER NOT NULL DEFAULT 0,
+    redrive_date       TEXT
+);
+CREATE INDEX IF NOT EXISTS sfn_executions_by_name ON sfn_executions (name);
+CREATE INDEX IF NOT EXISTS sfn_executions_by_start ON sfn_executions (start_date);
+CREATE TABLE IF NOT EXISTS sfn_history_events (
+    execution_arn TEXT NOT NULL,
+    id            INTEGER NOT NULL,
+    type          TEXT NOT NULL,
+    timestamp     TEXT NOT NULL,
+    body          TEXT NOT NULL,
+    PRIMARY KEY (execution_arn, id)
+);
+"""
+_COLUMNS = (
+    "execution_arn",
+    "name",
+    "state_machine_name",
+    "status",
+    "input",
+    "output",
+    "error",
+    "cause",
+    "start_date",
+    "stop_date",
+    "redrive_count",
+    "redrive_date",
+)
+_TERMINAL = {
+    "ExecutionSucceeded": SUCCEEDED,
+    "ExecutionFailed": FAILED,
+    "ExecutionTimedOut": TIMED_OUT,
+    "ExecutionAborted": ABORTED,
+}
+
+
+def _when(moment: datetime | None) -> str | None:
+    """Fixed-width UTC text, so that SQL string order is time order."""
+    if moment is None:
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f+00:00")
+
+
+def _parse_when(text: str | None) -> datetime | None:
+    return datetime.fromisoformat(text) if text else None
+
+
+class SqliteExecutionStore:
+    """Executions and their event histories in a SQLite file. Thread-safe (one connection behind a lock)."""
+
+    def __init__(self, path: str | Path):
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._lock = threading.RLock()
+        self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None, timeout=30)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=NORMAL")
+        with self._lock:
+            self._db.executescript(_SCHEMA)  # executescript manages its own transaction
+
+    @contextmanager
+    def _tx(self) -> Iterator[sqlite3.Connection]:
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._db
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+    def __enter__(self) -> SqliteExecutionStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # ---- writing ----
+    def save(self, execution: Execution) -> None:
+        """Insert or update the execution and all its history events."""
+        row = (
+            execution.execution_arn,
+            execution.name,
+            execution.state_machine_name,
+            execution.status,
+            json.dumps(execution.input),
+            json.dumps(execution.output),
+            execution.error,
+            execution.cause,
+            _when(execution.start_date),
+            _when(execution.stop_date),
+            execution.redrive_count,
+            _when(execution.redrive_date),
+        )
+        updates = ", ".join(f"{c} = excluded.{c}" for c in _COLUMNS[1:])
+        with self._tx() as db:
+            db.execute(
+                f"INSERT INTO sfn_executions ({', '.join(_COLUMNS)}) VALUES ({', '.join('?' * len(_COLUMNS))}) "
+                f"ON CONFLICT (execution_arn) DO UPDATE SET {updates}",
+                row,
+            )
+            db.executemany(
+                "INSERT OR REPLACE INTO sfn_history_events (execution_arn, id, type, timestamp, body) "
+                "VALUES (?, ?, ?, ?, ?)",
+                [(execution.execution_arn, *self._event_row(e)) for e in execution.history],
+            )
+            db.execute(
+                "DELETE FROM sfn_history_events WHERE execution_arn = ? AND id > ?",
+                (execution.execution_arn, len(execution.history)),
+            )
+
+    def append_event(self, execution_arn: str, event: HistoryEvent) -> None:
+        """Persist one event as it happens; Execution* events also keep the execution row's status current."""
+        with self._tx() as db:
+            db.execute(
+                "INSERT OR REPLACE INTO sfn_history_events (execution_arn, id, type, timestamp, body) "
+                "VALUES (?, ?, ?, ?, ?)",
+                (execution_arn, *self._event_row(event)),
+            )
+            self._follow(db, execution_arn, event)
+
+    def listener(self, execution_arn: str) -> Callable[[HistoryEvent], None]:
+        """A `listener=` for run_state_machine/redrive_execution that persists events of that execution."""
+        return lambda event: self.append_event(execution_arn, event)
+
+    @staticmethod
+    def _event_row(event: HistoryEvent) -> tuple[int, str, str | None, str]:
+        return event.id, event.type, _when(event.timestamp), json.dumps(event.to_dict())
+
+    @staticmethod
+    def _follow(db: sqlite3.Connection, arn: str, event: HistoryEvent) -> None:
+        when = _when(event.timestamp)
+        if event.type == "ExecutionStarted":
+            machine, name = split_execution_arn(arn)
+            if db.execute("SELECT 1 FROM sfn_executions WHERE execution_arn = ?", (arn,)).fetchone():
+                raise ExecutionAlreadyExistsError(
+                    f"execution {arn} already exists: choose another name, or redrive it if it failed"
+                )
+            db.execute(
+                "INSERT INTO sfn_executions (execution_arn, name, state_machine_name, status, input, "
+                "start_date) VALUES (?, ?, ?, ?, ?, ?)",
+                (arn, name, machine, RUNNING, json.dumps(event.input), when),
+            )
+        elif event.type == "ExecutionRedriven":
+            db.execute(
+                "UPDATE sfn_executions SET status = ?, output = NULL, error = NULL, cause = NULL, stop_date = NULL,"
+                " redrive_count = redrive_count + 1, redrive_date = ? WHERE execution_arn = ?",
+                (RUNNING, when, arn),
+            )
+        elif event.type in _TERMINAL:
+            db.execute(
+                "UPDATE sfn_executions SET status = ?, output = ?, error = ?, cause = ?, stop_date = ? "
+                "WHERE execution_arn = ?",
+                (_TERMINAL[event.type], json.dumps(event.output), event.error, event.cause, when, arn),
+            )
+
+    # ---- reading ----
+    def get(self, arn_or_name: str, state_machine_name: str | None = None) -> Execution:
+        """The execution with this ARN, or with this name (optionally within one state machine).
+        Raises ExecutionNotFoundError, or AmbiguousExecutionError if a bare name is used by several."""
+        if arn_or_name.startswith("arn:"):
+            where, args = "execution_arn = ?", [arn_or_name]
+        else:
+            where, args = "name = ?", [arn_or_name]
+            if state_machine_name is not None:
+                where += " AND state_machine_name = ?"
+                args.append(state_machine_name)
+        with self._lock:
+            rows = self._db.execute(f"SELECT {', '.join(_COLUMNS)} FROM sfn_executions WHERE {where}", args).fetchall()
+            if not rows:
+                raise ExecutionNotFoundError(f"no execution with ARN or name {arn_or_name!r} in {self.path}")
+            if len(rows) > 1:
+                arns = ", ".join(r[0] for r in rows)
+                raise AmbiguousExecutionError(f"{arn_or_name!r} names several executions ({arns}): use the ARN")
+            return self._load(rows[0], with_history=True)
+
+    def list(
+        self,
+        status: str | None = None,
+        since: datetime | None = None,
+        state_machine_name: str | None = None,
+        limit: int = 100,
+        *,
+        include_history: bool = True,
+    ) -> list[Execution]:
+        """Executions, newest first, optionally filtered by status, start date (>= since) and state machine."""
+        if status is not None and status not in STATUSES:
+            raise ValueError(f"unknown execution status {status!r} (one of {', '.join(STATUSES)})")
+        clauses: list[str] = []
+        args: list[Any] = []
+        for clause, value in (
+            ("status = ?", status),
+            ("start_date >= ?", _when(since)),
+            ("state_machine_name = ?", state_machine_name),
+        ):
+            if value is not None:
+                clauses.append(clause)
+                args.append(value)
+        where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
+        with self._lock:
+            rows = self._db.execute(
+                f"SELECT {', '.join(_COLUMNS)} FROM sfn_executions {where} ORDER BY start_date DESC, rowid DESC "
+                "LIMIT ?",
+                [*args, limit],
+            ).fetchall()
+            return [self._load(row, with_history=include_history) for row in rows]
+
+    def _load(self, row: tuple[Any, ...], with_history: bool) -> Execution:
+        data = dict(zip(_COLUMNS, row, strict=True))
+        history = []
+        if with_history:
+            bodies = self._db.execute(
+                "SELECT body FROM sfn_history_events WHERE execution_arn = ? ORDER BY id", (data["execution_arn"],)
+            ).fetchall()
+            history = [HistoryEvent.from_dict(json.loads(body)) for (body,) in bodies]
+        start = _parse_when(data["start_date"])
+        assert start is not None
+        return Execution(
+            execution_arn=data["execution_arn"],
+            name=data["name"],
+            state_machine_name=data["state_machine_name"],
+            status=data["status"],
+            input=json.loads(data["input"]),
+            output=json.loads(data["output"]) if data["output"] is not None else None,
+            error=data["error"],
+            cause=data["cause"],
+            start_date=start,
+            stop_date=_parse_when(data["stop_date"]),
+            history=history,
+            redrive_count=data["redrive_count"],
+            redrive_date=_parse_when(data["redrive_date"]),
+        )

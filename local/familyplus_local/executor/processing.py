@@ -1,0 +1,63 @@
+"""Input and output processing, in AWS order:
+InputPath → Parameters → (the state's work) → ResultSelector → ResultPath → OutputPath."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from .env import Env
+from .errors import STATES_RESULT_PATH_MATCH_FAILURE, STATES_RUNTIME, StatesFailure
+from .paths import JsonPath, PathMatchFailure, PathNotFound
+from .template import Template
+
+
+def _preview(data: Any) -> str:
+    text = json.dumps(data, default=str)
+    return text if len(text) <= 200 else text[:200] + "…"
+
+
+def select(path: JsonPath | None, data: Any, env: Env, field: str, state: str) -> Any:
+    """Apply InputPath/OutputPath: null gives {}, `$` the data itself; a path selecting nothing is a
+    States.Runtime error (the execution fails, as in AWS)."""
+    if path is None:
+        return {}
+    if path.is_root:
+        return data
+    try:
+        return env.resolve(path, data)
+    except PathNotFound:
+        raise StatesFailure(
+            STATES_RUNTIME,
+            f"An error occurred while executing the state {state!r}. Invalid {field} {path.text!r}: "
+            f"no results for path in {_preview(data)}",
+        ) from None
+
+
+def build(template: Template | None, data: Any, env: Env) -> Any:
+    """Apply Parameters/ResultSelector/ItemSelector (absent: the data passes through)."""
+    return data if template is None else template.evaluate(data, env)
+
+
+def merge_result(path: JsonPath | None, state_input: Any, result: Any, state: str) -> Any:
+    """Apply ResultPath: null keeps the state input, `$` replaces it, `$.a.b` writes the result into a copy
+    of the state input (creating objects); impossible writes raise States.ResultPathMatchFailure."""
+    if path is None:
+        return state_input
+    try:
+        return path.assign(state_input, result)
+    except PathMatchFailure as exc:
+        raise StatesFailure(
+            STATES_RESULT_PATH_MATCH_FAILURE,
+            f"Unable to apply ResultPath {path.text!r} of state {state!r} to input {_preview(state_input)}: {exc}",
+        ) from None
+
+
+def read_value(path: JsonPath, data: Any, env: Env, field: str, state: str) -> Any:
+    """A value for a …Path field (SecondsPath, ErrorPath, ...); States.Runtime if absent."""
+    try:
+        return env.resolve(path, data)
+    except PathNotFound:
+        raise StatesFailure(
+            STATES_RUNTIME, f"State {state!r}: {field} {path.text!r} selects nothing in {_preview(data)}"
+        ) from None

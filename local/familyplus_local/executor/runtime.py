@@ -1,0 +1,145 @@
+"""Per-run machinery shared by the state implementations: the run context (hooks, clock, deadline, events),
+frames (where a state runs: nesting path, cancellation, Map item) and the context object (`$$`)."""
+
+from __future__ import annotations
+
+import random
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from .clock import Clock, is_real_time, iso_millis
+from .definition.model import StateMachine
+from .env import Env
+from .errors import AbortedSignal, ExecutionTimedOutSignal
+from .history import Execution, HistoryEvent, Recorder
+from .names import state_machine_arn
+
+Invoke = Callable[[str, Any], Any]
+StartExecution = Callable[[str, Any, str | None, bool], dict[str, Any]]
+
+_SLEEP_SLICE = 0.25  # real sleeps are sliced so that a failed sibling branch can stop a Wait promptly
+
+
+class CancelToken:
+    """Set when a sibling branch/iteration failed or the run was interrupted; inherited by nested scopes."""
+
+    __slots__ = ("_event", "parent")
+
+    def __init__(self, parent: CancelToken | None = None):
+        self._event = threading.Event()
+        self.parent = parent
+
+    def cancel(self) -> None:
+        self._event.set()
+
+    @property
+    def cancelled(self) -> bool:
+        token: CancelToken | None = self
+        while token is not None:
+            if token._event.is_set():
+                return True
+            token = token.parent
+        return False
+
+
+@dataclass(frozen=True)
+class Frame:
+    """Where states run: `prefix` of event paths ("" at top level, "Analyze/branch 0/", "ChunkMap/3/"),
+    the cancellation token of the enclosing branch, and the Map item (index, value) if inside a Map."""
+
+    prefix: str
+    cancel: CancelToken
+    map_item: tuple[int, Any] | None = None
+
+
+class RunContext:
+    def __init__(
+        self,
+        machine: StateMachine,
+        execution: Execution,
+        *,
+        invoke: Invoke,
+        start_execution: StartExecution | None,
+        clock: Clock,
+        rng: random.Random,
+        max_workers: int,
+        recorder: Recorder,
+        started: datetime,
+    ):
+        self.machine = machine
+        self.execution = execution
+        self.invoke = invoke
+        self.start_execution = start_execution
+        self.clock = clock
+        self.rng = rng
+        self.max_workers = max_workers
+        self.recorder = recorder
+        self.deadline = started + timedelta(seconds=machine.timeout_seconds) if machine.timeout_seconds else None
+        self.root = Frame("", CancelToken())
+        self._machine_arn = state_machine_arn(execution.state_machine_name)
+
+    # ---- events ----
+    def emit(
+        self, type: str, frame: Frame, state: str, attempt: int = 0, path: str | None = None, **fields: Any
+    ) -> HistoryEvent:
+        """Record an event of `state` running in `frame` (its path is the frame prefix + the state name)."""
+        path = frame.prefix + state if path is None else path
+        return self.recorder.emit(type, state=state, path=path, attempt=attempt, **fields)
+
+    # ---- time ----
+    def check(self, frame: Frame) -> None:
+        """Stop here if the execution timed out or this branch was cancelled."""
+        if frame.cancel.cancelled:
+            raise AbortedSignal()
+        if self.deadline is not None and self.clock.now() > self.deadline:
+            raise ExecutionTimedOutSignal()
+
+    def remaining(self) -> float | None:
+        if self.deadline is None:
+            return None
+        return (self.deadline - self.clock.now()).total_seconds()
+
+    def sleep(self, seconds: float, frame: Frame) -> None:
+        """Sleep on the clock, but never past the execution deadline and (on real clocks) stop early when
+        the branch is cancelled."""
+        remaining = self.remaining()
+        times_out = remaining is not None and seconds > remaining
+        if times_out:
+            seconds = max(0.0, remaining or 0.0)
+        if not is_real_time(self.clock):
+            self.clock.sleep(seconds)
+        else:
+            while seconds > 0:
+                if frame.cancel.cancelled:
+                    raise AbortedSignal()
+                step = min(seconds, _SLEEP_SLICE)
+                self.clock.sleep(step)
+                seconds -= step
+        if times_out:
+            raise ExecutionTimedOutSignal()
+        self.check(frame)
+
+    # ---- context object ----
+    def env(self, frame: Frame, state: str, entered: datetime, retry_count: int = 0) -> Env:
+        def context() -> dict[str, Any]:
+            execution = self.execution
+            ctx: dict[str, Any] = {
+                "Execution": {
+                    "Id": execution.execution_arn,
+                    "Name": execution.name,
+                    "Input": execution.input,
+                    "StartTime": iso_millis(execution.start_date),
+                    "RedriveCount": execution.redrive_count,
+                    "RoleArn": "arn:aws:iam::000000000000:role/local-executor",
+                },
+                "StateMachine": {"Id": self._machine_arn, "Name": execution.state_machine_name},
+                "State": {"Name": state, "EnteredTime": iso_millis(entered), "RetryCount": retry_count},
+            }
+            if frame.map_item is not None:
+                ctx["Map"] = {"Item": {"Index": frame.map_item[0], "Value": frame.map_item[1]}}
+            return ctx
+
+        return Env(context, self.rng)

@@ -1,0 +1,1 @@
+"""State implementations and the state loop."""

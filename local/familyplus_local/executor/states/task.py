@@ -1,0 +1,44 @@
+"""The Task state."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..definition.model import State, TaskState
+from ..errors import STATES_RUNTIME, StatesFailure
+from ..integrations import call_resource, run_bounded
+from ..processing import build, merge_result, read_value, select
+from ..runtime import Frame, RunContext
+from .common import Outcome, enter, with_retry
+
+
+def run_task(rc: RunContext, state: State, state_input: Any, frame: Frame) -> Outcome:
+    assert isinstance(state, TaskState)
+    entered = enter(rc, state, state_input, frame)
+
+    def attempt(retry_count: int) -> Any:
+        env = rc.env(frame, state.name, entered, retry_count)
+        effective = select(state.input_path, state_input, env, "InputPath", state.name)
+        params = build(state.parameters, effective, env)
+        timeout = state.timeout_seconds
+        if state.timeout_seconds_path is not None:
+            timeout = _timeout_from(
+                read_value(state.timeout_seconds_path, effective, env, "TimeoutSecondsPath", state.name), state.name
+            )
+        rc.emit("TaskScheduled", frame, state.name, attempt=retry_count, input=params, resource=state.resource)
+        rc.emit("TaskStarted", frame, state.name, attempt=retry_count)
+        result = run_bounded(rc, lambda: call_resource(rc, state.kind, state.resource, params), timeout)
+        rc.emit("TaskSucceeded", frame, state.name, attempt=retry_count, output=result)
+        result = build(state.result_selector, result, env)
+        output = merge_result(state.result_path, state_input, result, state.name)
+        return select(state.output_path, output, env, "OutputPath", state.name)
+
+    return with_retry(rc, state, state_input, frame, attempt)
+
+
+def _timeout_from(value: Any, state: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
+        raise StatesFailure(
+            STATES_RUNTIME, f"State {state!r}: TimeoutSecondsPath must give a positive number, got {value!r}"
+        )
+    return float(value)

@@ -1,0 +1,39 @@
+"""Test helpers shared by the e2e and integration suites."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from familyplus.errors import TransientError
+
+
+class FlakyPort:
+    """Wraps a port: the first `failures` calls of `method` raise TransientError, later calls delegate."""
+
+    def __init__(self, inner: Any, method: str, failures: int) -> None:
+        self.inner, self.method, self.failures, self.calls = inner, method, failures, 0
+
+    def __getattr__(self, name: str) -> Any:
+        attribute = getattr(self.inner, name)
+        if name != self.method:
+            return attribute
+
+        def flaky(*args: Any, **kwargs: Any) -> Any:
+            self.calls += 1
+            if self.calls <= self.failures:
+                raise TransientError(f"simulated provider outage (call {self.calls})")
+            return attribute(*args, **kwargs)
+
+        return flaky
+
+
+TEXT = (
+    "My first job was at my uncle's bakery. He always said, finish the job you started, even when nobody "
+    "is watching. I learned that mistakes are how you get good at something. I saved every paycheck and "
+    "bought my mother a winter coat."
+)
+
+
+def response(response_id: str = "r1", **overrides: object) -> dict[str, Any]:
+    return {"responseId": response_id, "familyId": "f1", "mediaType": "text", "text": TEXT,
+            "prompt": "Tell us about your first job", **overrides}
