@@ -4,7 +4,8 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck unit venv clean
+.PHONY: demo test lint typecheck unit venv clean record-cassettes
+.PHONY: layers synth bootstrap deploy
 
 $(STAMP): requirements.txt requirements-local.txt requirements-dev.txt pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is required (found %s)" % sys.version.split()[0]'
@@ -25,13 +26,42 @@ test: $(STAMP) lint typecheck
 	$(BIN)/pytest -q
 
 lint: $(STAMP)
-	$(BIN)/ruff check functions local tests bench
+	$(BIN)/ruff check functions local tests bench infra layers app.py
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
 unit: $(STAMP)
 	$(BIN)/pytest -q tests/unit
+
+## layers: build the Lambda layers without Docker (cached in layers/*/build/) and print each function's size
+layers: $(STAMP)
+	$(BIN)/python layers/build.py
+
+## synth: the CloudFormation template, offline (no AWS credentials, no AWS calls), into cdk.out/
+synth: $(STAMP)
+	$(BIN)/python app.py
+
+# The CDK CLI, pinned in package.json / package-lock.json (needs Node.js 18+ and npm).
+CDK        := node_modules/.bin/cdk
+CDK_APP    := $(BIN)/python app.py
+DEPLOY_STAGE ?= dev
+
+$(CDK): package.json package-lock.json
+	npm ci --no-audit --no-fund
+	@touch $@
+
+## bootstrap: once per AWS account and region, before the first deploy (needs AWS credentials)
+bootstrap: $(STAMP) $(CDK)
+	$(CDK) bootstrap --app "$(CDK_APP)" -c stageName=$(DEPLOY_STAGE)
+
+## deploy: deploy the stack with `cdk deploy` (needs AWS credentials); DEPLOY_STAGE=prod for another stage
+deploy: $(STAMP) $(CDK)
+	$(CDK) deploy --app "$(CDK_APP)" -c stageName=$(DEPLOY_STAGE) --require-approval broadening
+
+## record-cassettes: re-record the PostgREST exchanges the SupabaseStore contract tests replay (needs node/npm)
+record-cassettes: $(STAMP)
+	FAMILYPLUS_RECORD_CASSETTES=1 $(BIN)/pytest -q tests/integration/store
 
 clean:
 	rm -rf $(VENV) .familyplus .pytest_cache .mypy_cache .ruff_cache

@@ -7,17 +7,20 @@ the media store as JSON documents under the keys named here.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from familyplus.errors import PermanentError
 from familyplus.models import Id, StoryId, WireModel
 
 #: A media-store key: slash-separated segments, each starting with a letter or digit, then letters, digits,
 #: `.`, `_`, `-` — so no `..` segment, no leading `/`, no backslash: a key can never leave the store's root.
 MEDIA_KEY_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]*(?:/[A-Za-z0-9][A-Za-z0-9._-]*)*$"
 MediaKey = Annotated[str, StringConstraints(pattern=MEDIA_KEY_PATTERN, max_length=512)]
+_MEDIA_KEY = re.compile(MEDIA_KEY_PATTERN)
 SegmentKind = Literal["intro", "story", "quotes", "outro"]
 #: Logical voices of a podcast; each Speech adapter maps them to a concrete voice (config).
 Voice = Literal["host", "narrator"]
@@ -82,6 +85,13 @@ class PodcastScript(_Value):
     story_id: str
     title: str
     segments: list[PodcastSegment] = Field(min_length=1)
+
+
+def validate_key(key: str) -> str:
+    """A media key, checked: relative, and unable to leave the store (no `..`, no absolute path)."""
+    if not isinstance(key, str) or len(key) > 512 or not _MEDIA_KEY.fullmatch(key):
+        raise PermanentError(f"invalid media key {key!r}: use letters, digits, '.', '_', '-' and '/' separators")
+    return key
 
 
 # --- storage keys (deterministic, so a retried stage overwrites instead of duplicating) --------------

@@ -60,6 +60,7 @@ STAGES: tuple[StageSpec, ...] = (
     StageSpec("extract_quotes", "Keep memorable verbatim quotes"),
     StageSpec("complete_response", "Mark the response completed"),
     StageSpec("mark_failed", "Record a failed execution on the response row"),
+    StageSpec("deliver_daily_quotes", "Hourly: send each family its quote at 09:00 local time", timeout_s=300),
 )
 
 WORKFLOWS: tuple[WorkflowSpec, ...] = (

@@ -39,3 +39,9 @@ class NotFoundError(PermanentError):
 
 class ConfigurationError(Exception):
     """Raised at start-up when settings are missing or invalid; names the variable. Not a stage error."""
+
+
+class DeliveryUncertainError(TransientError):
+    """Raised by a `Notifier` when a message may or may not have been delivered (a timeout after the request
+    was sent). The daily quote job never re-sends such a delivery automatically: a family must not get the
+    same message twice."""

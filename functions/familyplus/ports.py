@@ -6,6 +6,7 @@ Stages depend only on these; which adapter stands behind a port is decided once,
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import date
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
@@ -20,6 +21,7 @@ from familyplus.models import (
     ValueTag,
     WisdomItem,
 )
+from familyplus.quote_models import DeliveryStatus, Family, QuoteCandidate, QuoteDelivery
 
 
 @runtime_checkable
@@ -126,8 +128,17 @@ class Audio(Protocol):
         """Normalise to `target_lufs` integrated loudness; returns the loudness of `dst`."""
         ...
     def encode_mp3(
-        self, src: Path, dst: Path, *, title: str, bitrate_kbps: int = 128, sample_rate: int = 44100
-    ) -> AudioInfo: ...
+        self,
+        src: Path,
+        dst: Path,
+        *,
+        title: str,
+        bitrate_kbps: int = 128,
+        sample_rate: int = 44100,
+        gain_db: float = 0.0,
+    ) -> AudioInfo:
+        """MP3 with an ID3 title tag; `gain_db` corrects the small loudness shift lossy encoding causes."""
+        ...
     def measure_loudness(self, path: Path) -> Loudness: ...
 
 
@@ -154,3 +165,42 @@ class PodcastWriter(Protocol):
     """Writes a podcast script (intro, story, quotes, outro) from a story and its verbatim quotes."""
 
     def write(self, story: StoryRecord, quotes: Sequence[Quote]) -> PodcastScript: ...
+
+
+# --- daily quotes (issue 5) ----------------------------------------------------------------------
+# Own ports (not `Store`): families and deliveries live in their own tables of the same database.
+
+
+class FamilyDirectory(Protocol):
+    """Families that receive the daily quote: id, IANA timezone, recipient."""
+
+    def upsert_family(self, family: Family) -> None: ...
+    def list_families(self) -> list[Family]: ...
+
+
+class QuoteLedger(Protocol):
+    """The quotes a family can receive and the record of what was sent, one row per (family, local date).
+
+    `claim_delivery` is the send decision: it atomically inserts the day's row as `sending` (or takes over a
+    `failed` one) and returns False when the day is already claimed, so two runs never both send."""
+
+    def quotes_for_family(self, family_id: str) -> list[QuoteCandidate]: ...
+    def recent_quote_keys(self, family_id: str, since: date) -> set[str]:
+        """Keys of quotes sent (or being sent) to the family on local dates >= since."""
+        ...
+    def get_delivery(self, family_id: str, local_date: date) -> QuoteDelivery | None: ...
+    def claim_delivery(self, delivery: QuoteDelivery) -> bool: ...
+    def finish_delivery(
+        self, family_id: str, local_date: date, *, status: DeliveryStatus, provider_id: str | None, error: str | None
+    ) -> None: ...
+
+
+class Notifier(Protocol):
+    """Sends a short text message; returns the provider's message id.
+
+    Raises `TransientError` (429, 5xx: not delivered, may be retried), `PermanentError` (other 4xx) or
+    `DeliveryUncertainError` (timed out after sending: it may have been delivered)."""
+
+    channel: str
+
+    def send(self, recipient: str, body: str, *, idempotency_key: str) -> str: ...

@@ -24,8 +24,9 @@ def _env(name: str, *seed_names: str) -> Any:
 
 
 class Settings(BaseSettings):
+    # env_ignore_empty: `NAME=` (as in .env.example) means unset, so the default applies.
     model_config = SettingsConfigDict(
-        env_prefix="FAMILYPLUS_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+        env_prefix="FAMILYPLUS_", env_file=".env", env_file_encoding="utf-8", extra="ignore", env_ignore_empty=True
     )
 
     #: `local`: SQLite + files + offline providers (no keys). `cloud`: Supabase, Bedrock, OpenAI, Cartesia, S3.
@@ -38,7 +39,8 @@ class Settings(BaseSettings):
     max_tags: int = Field(default=5, ge=1, le=16)
 
     # --- cloud profile (adapters/cloud; README "Cloud configuration") ------------------------------------
-    # Keys (SecretStr fields) may also come from one Secrets Manager secret, see `secret_name`.
+    # The variables declared with `_env(...)` (keys, SUPABASE_URL, ...) may also come from one Secrets Manager
+    # secret, see `secret_name`.
     #: AWS: name of the Secrets Manager secret (a JSON object keyed by the variable names below) holding the
     #: provider keys; read through Powertools parameters, cached `secret_max_age` seconds.
     secret_name: str | None = None
@@ -67,6 +69,12 @@ class Settings(BaseSettings):
     twilio_auth_token: SecretStr | None = Field(
         default=None, validation_alias=_env("twilio_auth_token", "twilio_auth_token")
     )
+    #: Twilio sender: a phone number (E.164) or a Messaging Service SID (MG...). Needed with the Twilio keys.
+    twilio_from: str | None = Field(default=None, validation_alias=_env("twilio_from", "TWILIO_FROM"))
+    #: Daily quote: a quote is not sent to the same family again within this many days.
+    quote_repeat_days: int = Field(default=30, ge=0, le=3650)
+    #: Daily quote: the local hour (family's timezone) in which the hourly job delivers.
+    quote_send_hour: int = Field(default=9, ge=0, le=23)
     #: Seconds a provider call (Bedrock, OpenAI, Supabase) may take; keep it below the Lambda timeout so a
     #: slow provider surfaces as a retried TransientError, not as an unretried Sandbox.Timedout.
     provider_timeout: float = Field(default=45.0, gt=0, le=600)
@@ -115,6 +123,15 @@ class Settings(BaseSettings):
     def database_path(self) -> Path:
         return self.data_dir / "familyplus.db"
 
+    @property
+    def outbox_path(self) -> Path:
+        """Local notifier: one JSON line per message sent while no Twilio keys are set."""
+        return self.data_dir / "outbox.jsonl"
+
+    @property
+    def twilio_configured(self) -> bool:
+        return bool(self.twilio_account_sid and self.twilio_auth_token)
+
 
 @lru_cache(maxsize=1)
 def load_settings() -> Settings:
@@ -135,7 +152,8 @@ def _variable(loc: str) -> str:
 
 
 class _SecretsManagerSource(PydanticBaseSettingsSource):
-    """Keys from the JSON secret named by FAMILYPLUS_SECRET_NAME (AWS), for SecretStr fields only.
+    """The provider variables (keys, and the seed's other names such as SUPABASE_URL) from the JSON secret
+    named by FAMILYPLUS_SECRET_NAME (AWS); a variable set in the environment or .env wins.
 
     The secret's keys are the variables' names (`OPENAI_API_KEY`, `SUPABASE_KEY`, ...; case-insensitive).
     Read with Powertools `get_secret` (cached `secret_max_age` s), imported lazily: the local profile and
@@ -161,8 +179,8 @@ class _SecretsManagerSource(PydanticBaseSettingsSource):
             raise ConfigurationError(f"FAMILYPLUS_SECRET_NAME={name!r} must hold a JSON object")
         given = {str(k).lower(): v for k, v in secret.items()}
         values: dict[str, Any] = {}
-        for field_name, field in self.settings_cls.model_fields.items():
-            if field.annotation != (SecretStr | None) or not isinstance(field.validation_alias, AliasChoices):
+        for field in self.settings_cls.model_fields.values():
+            if not isinstance(field.validation_alias, AliasChoices):  # only the `_env(...)` provider variables
                 continue
             choices = [str(c) for c in field.validation_alias.choices]
             if any(c.lower() in state for c in choices):

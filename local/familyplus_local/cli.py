@@ -1,8 +1,9 @@
 """`familyplus`: run the pipeline locally and operate it like the Step Functions console.
 
     familyplus run --text "…" [--family ID] [--prompt "…"]
-    familyplus executions list | executions show ID
-    familyplus redrive ID
+    familyplus executions list [--status FAILED] [--since 24h] [--workflow …] [--aws] | executions show ID
+    familyplus redrive ID | redrive --status FAILED --since 24h [--dry-run] [--aws]
+    familyplus serve | batch FILE.jsonl | schedule run daily-quote | families add/list
     familyplus search "query"
     familyplus demo
 """
@@ -20,8 +21,9 @@ import typer
 from familyplus.errors import ConfigurationError, NotFoundError
 from familyplus.models import MAX_TEXT_CHARS, story_id_for
 
-from familyplus_local.display import LiveProgress, console, executions_table, history_table, print_story
-from familyplus_local.executor import Execution, ExecutionNotFoundError, RedriveError
+from familyplus_local import ops_cli
+from familyplus_local.display import LiveProgress, console, history_table, print_story
+from familyplus_local.executor import Execution
 from familyplus_local.runner import LocalRunner
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
@@ -105,44 +107,14 @@ def run(
         raise typer.Exit(code=1)
 
 
-@executions_app.command("list")
-def executions_list(
-    status: Annotated[str | None, typer.Option(help="SUCCEEDED, FAILED, TIMED_OUT, …")] = None,
-    workflow: Annotated[str | None, typer.Option(help="Workflow name, e.g. process_response.")] = None,
-    limit: int = 50,
-) -> None:
-    """List executions, newest first."""
-    runner = _runner()
-    console.print(executions_table(runner.executions.list(status=status, state_machine_name=workflow, limit=limit)))
-
-
-@executions_app.command("show")
-def executions_show(execution_id: Annotated[str, typer.Argument(help="Execution name or ARN.")]) -> None:
-    """State by state: start, duration, attempts, errors."""
-    runner = _runner()
-    try:
-        execution = runner.executions.get(execution_id)
-    except ExecutionNotFoundError as exc:
-        raise _fail(str(exc)) from exc
-    console.print(history_table(execution))
-    if execution.error:
-        console.print(f"[red]{execution.error}[/]: {execution.cause}")
-    console.print(f"input: {json.dumps(execution.input)[:400]}")
-
-
-@app.command()
-def redrive(
-    execution_id: Annotated[str, typer.Argument(help="Execution name or ARN.")], verbose: Verbose = False
-) -> None:
-    """Resume a failed execution from the state that failed."""
-    runner = _runner(verbose)
-    try:
-        execution = runner.redrive(execution_id, listener=LiveProgress())
-    except (ExecutionNotFoundError, RedriveError) as exc:
-        raise _fail(str(exc)) from exc
-    show_result(runner, execution)
-    if execution.status != "SUCCEEDED":
-        raise typer.Exit(code=1)
+# Operations commands (issue 5) live in ops_cli: local database or, with --aws, Step Functions.
+executions_app.command("list")(ops_cli.executions_list)
+executions_app.command("show")(ops_cli.executions_show)
+app.command()(ops_cli.redrive)
+app.command()(ops_cli.serve)
+app.command()(ops_cli.batch)
+app.add_typer(ops_cli.schedule_app, name="schedule")
+app.add_typer(ops_cli.families_app, name="families")
 
 
 @app.command()

@@ -7,7 +7,6 @@ caller can do something about is a `PermanentError` that names the problem (empt
 
 from __future__ import annotations
 
-import json
 import math
 import os
 import re
@@ -43,26 +42,19 @@ def default_ffmpeg() -> str:
 def plan_chunks(duration: float, chunk_seconds: float, overlap_seconds: float) -> list[tuple[float, float]]:
     """(offset, length) pairs covering [0, duration]: consecutive chunks share `overlap_seconds`.
 
-    A recording no longer than one chunk is one chunk. The last chunk is never a sliver: if what would be
-    left for it is shorter than the overlap (it would hold no new audio), the previous chunk absorbs it.
+    A recording no longer than one chunk is one chunk. No chunk is a sliver: when what would follow a chunk
+    is short (at most the overlap, or a tenth of a chunk), that chunk runs on to the end instead.
     """
     if chunk_seconds <= 0 or overlap_seconds < 0 or overlap_seconds >= chunk_seconds:
         raise ValueError(f"need 0 <= overlap ({overlap_seconds}) < chunk ({chunk_seconds})")
-    if duration <= chunk_seconds:
-        return [(0.0, duration)]
-    step = chunk_seconds - overlap_seconds
+    min_tail = max(overlap_seconds, 0.1 * chunk_seconds)
     plan: list[tuple[float, float]] = []
     offset = 0.0
-    while True:
-        if offset + chunk_seconds >= duration - 1e-6:
-            plan.append((offset, duration - offset))
-            return plan
-        nxt = offset + step
-        if duration - nxt <= overlap_seconds:  # the rest would be overlap only: extend this chunk instead
-            plan.append((offset, duration - offset))
-            return plan
-        plan.append((offset, chunk_seconds))
-        offset = nxt
+    while duration - (offset + chunk_seconds) > min_tail:
+        plan.append((offset, float(chunk_seconds)))
+        offset += chunk_seconds - overlap_seconds
+    plan.append((offset, duration - offset))
+    return plan
 
 
 class FfmpegAudio:
@@ -107,20 +99,26 @@ class FfmpegAudio:
         self._readable(path)
         log = self._run(["-i", path], what=f"read {path.name}").stderr  # exits 1: no output given, by design
         if "Error opening input" in log or "Invalid data found" in log.split("Input #0", 1)[0]:
-            raise PermanentError(f"audio file {path.name!r} {_open_failure(log)}")
+            with path.open("rb") as head:
+                raise PermanentError(f"audio file {path.name!r} {_open_failure(log, head.read(12))}")
+        container = m.group(1) if (m := _INPUT.search(log)) else "unknown"
         audio = _AUDIO.search(log)
         if audio is None:
-            kinds = sorted(set(_ANY_STREAM.findall(log))) or ["none"]
-            raise PermanentError(f"audio file {path.name!r} has no audio stream (streams: {', '.join(kinds)})")
+            kinds = ", ".join(sorted(set(_ANY_STREAM.findall(log)))) or "no streams"
+            raise PermanentError(
+                f"audio file {path.name!r} is not audio: it has no audio stream (FFmpeg reads it as "
+                f"{container.split(',')[0]}: {kinds})"
+            )
         if any(sign in log for sign in _TRUNCATION_SIGNS):
             raise PermanentError(f"audio file {path.name!r} is truncated: {_truncation_detail(log)}")
+        if container == "wav" and (detail := _wav_truncation(path)):
+            raise PermanentError(f"audio file {path.name!r} is truncated: {detail}")
         codec, rate, layout = audio.group(1), int(audio.group(2)), audio.group(3).strip()
         if codec == "none" or rate == 0:
             raise PermanentError(f"audio file {path.name!r} has an audio stream FFmpeg cannot decode ({codec})")
         duration = _header_duration(log)
         if duration is None:  # no duration in the header (some streams): decode to learn it
             duration = self._decoded_seconds(path)
-        container = m.group(1) if (m := _INPUT.search(log)) else "unknown"
         return AudioInfo(
             duration=duration, codec=codec, channels=_channels(layout), sample_rate=rate, container=container
         )
@@ -149,7 +147,7 @@ class FfmpegAudio:
         if shortfall > max(_TRUNCATION_SLACK_S, 0.02 * source.duration):
             detail = _last_error(done.stderr) if done.stderr.strip() else "no decoder error"
             raise PermanentError(
-                f"audio file {src.name!r} is truncated: its header says {source.duration:.1f} s but only "
+                f"audio file {src.name!r} is truncated or corrupt: its header says {source.duration:.1f} s but only "
                 f"{out.duration:.1f} s decode ({detail})"
             )
         return out
@@ -197,9 +195,13 @@ class FfmpegAudio:
         return self.probe(dst)
 
     def measure_loudness(self, path: Path) -> Loudness:
+        return self._measure(path, true_peak=True)
+
+    def _measure(self, path: Path, *, true_peak: bool) -> Loudness:
         self._readable(path)
+        peak_mode = "true" if true_peak else "sample"
         log = self._checked(
-            ["-nostats", "-i", path, "-map", "0:a:0", "-af", "ebur128=peak=true", "-f", "null", "-"],
+            ["-nostats", "-i", path, "-map", "0:a:0", "-af", f"ebur128=peak={peak_mode}", "-f", "null", "-"],
             what=f"measure the loudness of {path.name}",
         ).stderr
         summary = log.rsplit("Summary:", 1)[-1]
@@ -211,55 +213,51 @@ class FfmpegAudio:
         return Loudness(integrated_lufs=integrated, range_lu=lra, true_peak_dbtp=peak)
 
     def loudnorm(self, src: Path, dst: Path, *, target_lufs: float = -16.0, true_peak_db: float = -1.5) -> Loudness:
-        """Two-pass EBU R128 normalisation: measure, then apply one linear gain (dynamic only if the true-peak
-        ceiling forces it). A last small gain trim corrects what dynamic mode leaves off target."""
-        self._readable(src)
-        first = self._loudnorm_json(
-            ["-i", src, "-af", f"loudnorm=I={target_lufs}:TP={true_peak_db}:LRA=11:print_format=json",
-             "-f", "null", "-"],
-            what=f"measure {src.name} for loudness normalisation",
-        )
-        measured_i = float(first["input_i"])
-        if not math.isfinite(measured_i) or measured_i < -70:
-            raise PermanentError(f"audio {src.name!r} is silent: nothing to normalise")
-        # A target range at least the measured one keeps loudnorm in linear mode (no pumping on speech).
-        lra = min(50.0, max(11.0, float(first["input_lra"]) + 1.0))
-        filt = (
-            f"loudnorm=I={target_lufs}:TP={true_peak_db}:LRA={lra:.1f}:measured_I={first['input_i']}:"
-            f"measured_TP={first['input_tp']}:measured_LRA={first['input_lra']}:"
-            f"measured_thresh={first['input_thresh']}:offset={first['target_offset']}:linear=true:"
-            "print_format=json"
-        )
-        tmp = dst.with_name(dst.stem + ".pass2" + dst.suffix)
-        self._loudnorm_json(
-            ["-y", "-i", src, "-af", filt, "-ar", "44100", "-c:a", "pcm_f32le", tmp],
-            what=f"normalise the loudness of {src.name}",
-        )
-        result = self.measure_loudness(tmp)
-        error = target_lufs - result.integrated_lufs
-        if abs(error) > 0.2:  # dynamic mode or a very short clip: one plain gain trim fixes the offset
-            self._checked(["-y", "-v", "error", "-i", tmp, "-af", f"volume={error:.2f}dB", "-c:a", "pcm_f32le", dst],
-                          what=f"trim the loudness of {src.name}")
-            tmp.unlink(missing_ok=True)
-            return self.measure_loudness(dst)
-        tmp.replace(dst)
-        return result
+        """EBU R128 normalisation as a mastering engineer would do it: measure, apply one constant gain, and
+        catch the few peaks that gain pushes over the ceiling with a look-ahead limiter; then measure again
+        and correct the small loss the limiter causes (at most three renders). Returns `dst`'s loudness.
 
-    def _loudnorm_json(self, args: Sequence[str | os.PathLike[str]], *, what: str) -> dict[str, str]:
-        log = self._checked(["-nostats", *args], what=what).stderr
-        start, end = log.rfind("{"), log.rfind("}")
-        if start < 0 or end < start:
-            raise PermanentError(f"FFmpeg printed no loudnorm report while trying to {what}")
-        data: dict[str, str] = json.loads(log[start : end + 1])
-        return data
+        Why not FFmpeg's `loudnorm` filter: it works at 192 kHz internally (measured here on 13 min of speech:
+        43 s per pass, against 6-15 s for an `ebur128` measurement and 2 s for gain + limiter), and when the
+        true-peak ceiling rules out its linear mode — the usual case for TTS speech, whose peaks sit high —
+        it falls back to a time-varying gain that pumps. A constant gain keeps the speech's own dynamics.
+        """
+        before = self._measure(src, true_peak=False)
+        if not math.isfinite(before.integrated_lufs) or before.integrated_lufs <= -70:  # -70: the gate floor
+            raise PermanentError(f"audio {src.name!r} is silent: nothing to normalise")
+        # Sample peaks stay 0.5 dB under the true-peak ceiling: inter-sample peaks add about that much.
+        ceiling_db = true_peak_db - 0.5
+        gain = target_lufs - before.integrated_lufs
+        after = before
+        for _render in range(3):
+            chain = f"aresample=44100,volume={gain:.2f}dB"
+            if before.true_peak_dbtp + gain > ceiling_db:
+                chain += f",alimiter=limit={10 ** (ceiling_db / 20):.4f}:attack=5:release=50:level=0"
+            self._checked(["-y", "-v", "error", "-i", src, "-map", "0:a:0", "-af", chain, "-c:a", "pcm_f32le", dst],
+                          what=f"normalise the loudness of {src.name}")
+            after = self.measure_loudness(dst)
+            error = target_lufs - after.integrated_lufs
+            if abs(error) <= 0.1:
+                break
+            gain += error
+        return after
 
     def encode_mp3(
-        self, src: Path, dst: Path, *, title: str, bitrate_kbps: int = 128, sample_rate: int = 44100
+        self,
+        src: Path,
+        dst: Path,
+        *,
+        title: str,
+        bitrate_kbps: int = 128,
+        sample_rate: int = 44100,
+        gain_db: float = 0.0,
     ) -> AudioInfo:
         self._readable(src)
+        gain = ["-af", f"volume={gain_db:.2f}dB"] if gain_db else []
         self._checked(
-            ["-y", "-v", "error", "-i", src, "-map", "0:a:0", "-c:a", "libmp3lame", "-b:a", f"{bitrate_kbps}k",
-             "-ar", str(sample_rate), "-id3v2_version", "3", "-metadata", f"title={title}", "-f", "mp3", dst],
+            ["-y", "-v", "error", "-i", src, "-map", "0:a:0", *gain, "-c:a", "libmp3lame",
+             "-b:a", f"{bitrate_kbps}k", "-ar", str(sample_rate), "-id3v2_version", "3",
+             "-metadata", f"title={title}", "-f", "mp3", dst],
             what=f"encode {src.name} as MP3",
         )
         return self.probe(dst)
@@ -296,7 +294,9 @@ def _last_error(log: str) -> str:
     return lines[-1][:300] if lines else "no error output"
 
 
-def _open_failure(log: str) -> str:
+def _open_failure(log: str, head: bytes) -> str:
+    if "moov atom not found" in log and head[4:8] == b"ftyp":  # MP4 keeps its index at the end: a cut loses it
+        return "is truncated: its MP4 index (moov atom) is missing"
     if "Invalid data found" in log:
         return "is not audio, or is in a format FFmpeg cannot read"
     if "End of file" in log:
@@ -304,6 +304,29 @@ def _open_failure(log: str) -> str:
     if "Permission denied" in log:
         return "cannot be read (permission denied)"
     return f"cannot be opened: {_last_error(log)}"
+
+
+def _wav_truncation(path: Path) -> str | None:
+    """A WAV whose data chunk claims more bytes than the file holds was cut short. FFmpeg reads such a file
+    without complaint (it estimates the duration from the file size), so the RIFF header is checked by hand.
+    A size of 0 or 0xFFFFFFFF means "unknown" (a streamed recording) and is accepted."""
+    size = path.stat().st_size
+    with path.open("rb") as wav:
+        if wav.read(12)[8:12] != b"WAVE":
+            return None
+        while True:
+            header = wav.read(8)
+            if len(header) < 8:
+                return None
+            chunk, length = header[:4], int.from_bytes(header[4:], "little")
+            if chunk == b"data":
+                if length in (0, 0xFFFFFFFF):
+                    return None
+                missing = wav.tell() + length - size
+                if missing <= 1:  # a pad byte may be absent
+                    return None
+                return f"its header announces {length} bytes of audio, {missing} of them are missing"
+            wav.seek(length + (length & 1), 1)
 
 
 def _truncation_detail(log: str) -> str:

@@ -105,9 +105,7 @@ class BedrockWisdomExtractor(_BedrockPort):
     PROMPT = "extract_wisdom.v1"
 
     def extract(self, text: str, vocabulary: Sequence[str]) -> list[WisdomItem]:
-        prompt = prompts.load(self.PROMPT).render(
-            vocabulary=", ".join(vocabulary), text=prompts.quote_untrusted(text)
-        )
+        prompt = prompts.load(self.PROMPT).render(vocabulary=", ".join(vocabulary), text=prompts.quote_untrusted(text))
         answer = self.client.call(
             prompt,
             WisdomAnswer,

@@ -1,0 +1,94 @@
+"""Starting the pipeline from a backend: `start_processing(...)` → the execution ARN.
+
+The execution name is deterministic (`response-<id>`), so a repeated or retried call never starts a second
+execution: Step Functions Standard keeps names unique per state machine for 90 days. AWS returns the existing
+execution for a repeated name+input only while it runs; once it has finished it answers
+`ExecutionAlreadyExists` — we then compare inputs and return the existing ARN when they match, and raise
+`ExecutionConflictError` when they do not (the same response id sent with different content).
+
+This is the one module of the package that talks to AWS through boto3 (the backend's side, not a stage).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+import boto3
+from botocore.config import Config
+
+from familyplus.errors import PermanentError
+from familyplus.models import MediaType, ProcessResponseInput
+
+EXECUTION_PREFIX = "response-"
+#: Step Functions' name rules: 1-80 characters, no whitespace, brackets, wildcards, `"#%\^|~`$&,;:/`, or
+#: control characters. Our names use a stricter, portable subset.
+_NAME = re.compile(r"^[A-Za-z0-9_.-]{1,80}$")
+_STATE_MACHINE_ARN = re.compile(r"^arn:aws[a-z-]*:states:([a-z0-9-]+):(\d{12}):stateMachine:([A-Za-z0-9_-]{1,80})$")
+#: DESIGN.md §3: one retry layer. StartExecution with a fixed name is idempotent, so one SDK retry of a
+#: throttled or dropped call is safe; the caller decides about anything beyond that.
+_RETRIES = Config(retries={"mode": "standard", "max_attempts": 2}, connect_timeout=5, read_timeout=10)
+
+
+class ExecutionConflictError(PermanentError):
+    """Raised when `response-<id>` already exists with a different input: the same response id was sent
+    with different content. Retrying cannot help; use a new response id, or redrive/inspect the existing one."""
+
+
+def execution_name(response_id: str) -> str:
+    """`response-<id>`, checked against Step Functions' naming rules."""
+    name = EXECUTION_PREFIX + response_id
+    if not _NAME.match(name):
+        raise ValueError(f"execution name {name!r} is not valid for Step Functions (1-80 of A-Z a-z 0-9 _ . -)")
+    return name
+
+
+def execution_arn(state_machine_arn: str, name: str) -> str:
+    """The ARN Step Functions gives execution `name` of `state_machine_arn` (Standard workflows)."""
+    match = _STATE_MACHINE_ARN.match(state_machine_arn)
+    if not match:
+        raise ValueError(f"not a state machine ARN: {state_machine_arn!r}")
+    return state_machine_arn.replace(":stateMachine:", ":execution:", 1) + ":" + name
+
+
+def start_processing(
+    response_id: str,
+    family_id: str,
+    *,
+    media_type: MediaType,
+    text: str | None = None,
+    audio_key: str | None = None,
+    podcast: bool = False,
+    state_machine_arn: str,
+    client: Any = None,
+) -> str:
+    """Start (or find) the process_response execution for one response; returns its execution ARN.
+
+    The input is validated with the workflow's own model first (`pydantic.ValidationError` names the bad
+    field). `client` is a boto3 Step Functions client; by default one is made for the ARN's region."""
+    payload = ProcessResponseInput(
+        response_id=response_id,
+        family_id=family_id,
+        media_type=media_type,
+        text=text,
+        audio_key=audio_key,
+        podcast=podcast,
+    ).wire()
+    name = execution_name(response_id)
+    arn = execution_arn(state_machine_arn, name)
+    document = json.dumps(payload, sort_keys=True, separators=(",", ":"))  # same call → same input bytes
+    sfn = client or boto3.client("stepfunctions", region_name=arn.split(":")[3], config=_RETRIES)
+    try:
+        started = sfn.start_execution(stateMachineArn=state_machine_arn, name=name, input=document)
+        return str(started["executionArn"])
+    except sfn.exceptions.ExecutionAlreadyExists:
+        existing = sfn.describe_execution(executionArn=arn)
+        if json.loads(existing.get("input") or "null") == payload:
+            return str(existing["executionArn"])
+        raise ExecutionConflictError(
+            f"execution {name} already exists ({existing.get('status', 'unknown status')}) with a different "
+            f"input than this call for response {response_id}: the same response id was sent with other "
+            "content",
+            field="responseId",
+        ) from None

@@ -1,0 +1,21 @@
+"""publish_podcast: record the episode's key and duration on the story (an upsert: replays are harmless)."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from familyplus.audio_models import PublishPodcastEvent, PublishPodcastOutput
+from familyplus.ports import Store
+
+STAGE = "publish_podcast"
+
+
+class PublishPodcastPorts(Protocol):
+    @property
+    def store(self) -> Store: ...
+
+
+def run(event: PublishPodcastEvent, ports: PublishPodcastPorts) -> PublishPodcastOutput:
+    ports.store.get_story(event.story_id)  # NotFoundError for an unknown story, before writing anything
+    ports.store.set_podcast(event.story_id, event.podcast_key, round(event.seconds, 3))
+    return PublishPodcastOutput(story_id=event.story_id, podcast_key=event.podcast_key, seconds=event.seconds)

@@ -1,0 +1,38 @@
+"""synthesize_segment: one segment of a podcast script → speech audio (WAV) in the media store."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+from typing import Protocol
+
+from familyplus.audio_models import PodcastScript, SynthesizeSegmentEvent, SynthesizeSegmentOutput, podcast_segment_key
+from familyplus.errors import PermanentError
+from familyplus.ports import Audio, MediaStore, Speech
+
+STAGE = "synthesize_segment"
+_MAX_SCRIPT_BYTES = 5 * 1024 * 1024
+
+
+class SynthesizeSegmentPorts(Protocol):
+    @property
+    def media(self) -> MediaStore: ...
+    @property
+    def speech(self) -> Speech: ...
+    @property
+    def audio(self) -> Audio: ...
+
+
+def run(event: SynthesizeSegmentEvent, ports: SynthesizeSegmentPorts) -> SynthesizeSegmentOutput:
+    script = PodcastScript.model_validate_json(ports.media.get_bytes(event.script_key, max_bytes=_MAX_SCRIPT_BYTES))
+    segment = next((s for s in script.segments if s.index == event.index), None)
+    if segment is None or script.story_id != event.story_id:
+        raise PermanentError(f"script {event.script_key!r} has no segment {event.index} for {event.story_id!r}",
+                             stage=STAGE)
+    with tempfile.TemporaryDirectory(prefix="familyplus-speech-") as tmp:
+        wav = ports.speech.synthesize(segment.text, voice=segment.voice, dst=Path(tmp) / "segment.wav")
+        seconds = ports.audio.probe(wav).duration
+        key = podcast_segment_key(event.story_id, event.index)
+        ports.media.put(key, wav)
+    return SynthesizeSegmentOutput(story_id=event.story_id, index=event.index, audio_key=key,
+                                   seconds=round(seconds, 3))

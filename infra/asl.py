@@ -1,0 +1,107 @@
+"""Reading the ASL files: placeholders, Task states, and which workflow starts which.
+
+No CDK here, so the tests can check the definitions directly and the stack can derive every grant from them.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from familyplus.catalog import WorkflowSpec
+
+PLACEHOLDER = re.compile(r"\$\{([A-Za-z][A-Za-z0-9]*)\}")
+START_EXECUTION = "arn:aws:states:::states:startExecution"
+
+
+class DefinitionError(ValueError):
+    """Raised when an ASL file is missing, is not JSON, or references something the catalog does not have."""
+
+
+@dataclass(frozen=True)
+class Definition:
+    workflow: WorkflowSpec
+    path: Path
+    text: str
+    document: dict[str, Any]
+
+    @property
+    def placeholders(self) -> set[str]:
+        return set(PLACEHOLDER.findall(self.text))
+
+    def tasks(self) -> Iterator[tuple[str, dict[str, Any]]]:
+        """Every Task state, at any depth (Parallel branches, Map processors)."""
+        yield from (item for item in states(self.document) if item[1].get("Type") == "Task")
+
+    def started_workflows(self) -> dict[str, bool]:
+        """Placeholder key of each child workflow this one starts → whether it waits for it (`.sync`)."""
+        children: dict[str, bool] = {}
+        for _, task in self.tasks():
+            resource = str(task.get("Resource", ""))
+            if not resource.startswith(START_EXECUTION):
+                continue
+            target = json.dumps(task.get("Parameters", {}))
+            for key in PLACEHOLDER.findall(target):
+                children[key] = children.get(key, False) or ".sync" in resource
+        return children
+
+
+def states(document: Mapping[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
+    """(name, state) for every state of a definition, recursing into Parallel branches and Map processors."""
+    for name, state in document.get("States", {}).items():
+        yield name, state
+        for branch in state.get("Branches", []):
+            yield from states(branch)
+        for key in ("ItemProcessor", "Iterator"):
+            if key in state:
+                yield from states(state[key])
+
+
+def load(workflow: WorkflowSpec, directory: Path) -> Definition:
+    path = directory / workflow.file_name
+    if not path.is_file():
+        raise DefinitionError(f"workflow {workflow.name!r}: {path} does not exist")
+    text = path.read_text(encoding="utf-8")
+    try:
+        document = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise DefinitionError(f"{path}: not valid JSON at line {exc.lineno}: {exc.msg}") from exc
+    if not isinstance(document, dict) or "States" not in document or "StartAt" not in document:
+        raise DefinitionError(f"{path}: not a state machine definition (no StartAt/States)")
+    return Definition(workflow, path, text, document)
+
+
+def check_placeholders(definition: Definition, known: Sequence[str]) -> None:
+    unknown = sorted(definition.placeholders - set(known))
+    if unknown:
+        raise DefinitionError(
+            f"{definition.path.name}: unknown substitution(s) {', '.join('${' + u + '}' for u in unknown)}; "
+            f"the catalog provides: {', '.join(sorted(known))}"
+        )
+
+
+def creation_order(definitions: Sequence[Definition]) -> list[Definition]:
+    """Children before parents (a parent needs its child's ARN); a cycle is an error."""
+    by_key = {d.workflow.arn_key: d for d in definitions}
+    ordered: list[Definition] = []
+    visiting: list[str] = []
+
+    def visit(definition: Definition) -> None:
+        if definition in ordered:
+            return
+        name = definition.workflow.name
+        if name in visiting:
+            raise DefinitionError(f"workflows start each other in a cycle: {' -> '.join([*visiting, name])}")
+        visiting.append(name)
+        for key in sorted(definition.placeholders & by_key.keys()):
+            visit(by_key[key])
+        visiting.pop()
+        ordered.append(definition)
+
+    for definition in definitions:
+        visit(definition)
+    return ordered

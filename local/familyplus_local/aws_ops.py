@@ -1,0 +1,102 @@
+"""The operations CLI's `--aws` side: list, show and redrive Step Functions executions through boto3.
+
+Redrive eligibility is AWS's (RedriveExecution): Standard workflows only, executions whose status is FAILED,
+ABORTED or TIMED_OUT, started within the last 14 days (and under 1000 redrives). Bulk redrive selects only
+such executions and says why others were skipped.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+REDRIVABLE = ("FAILED", "ABORTED", "TIMED_OUT")
+REDRIVE_WINDOW = timedelta(days=14)
+
+
+@dataclass(frozen=True)
+class ExecutionSummary:
+    arn: str
+    name: str
+    workflow: str
+    status: str
+    start: datetime
+    stop: datetime | None = None
+    redrive_count: int = 0
+    error: str | None = None
+
+
+def redrive_refusal(status: str, start: datetime, now: datetime) -> str | None:
+    """Why AWS would refuse to redrive this execution, or None when it may be redriven."""
+    if status not in REDRIVABLE:
+        return f"status {status} (only {', '.join(REDRIVABLE)} can be redriven)"
+    if start < now - REDRIVE_WINDOW:
+        return "started more than 14 days ago (Step Functions redrives only the last 14 days)"
+    return None
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+class StepFunctionsOps:
+    """`client` is a boto3 `stepfunctions` client; `state_machine_arn` the workflow to operate on."""
+
+    def __init__(self, client: Any, state_machine_arn: str) -> None:
+        self.client = client
+        self.state_machine_arn = state_machine_arn
+        self.workflow = state_machine_arn.rsplit(":", 1)[-1]
+
+    def is_standard(self) -> bool:
+        return self.client.describe_state_machine(stateMachineArn=self.state_machine_arn).get("type") != "EXPRESS"
+
+    def list_executions(
+        self, *, status: str | None = None, since: datetime | None = None, limit: int = 100
+    ) -> list[ExecutionSummary]:
+        """Newest first (ListExecutions order); stops paging once executions are older than `since`."""
+        kwargs: dict[str, Any] = {"stateMachineArn": self.state_machine_arn, "maxResults": min(limit, 1000)}
+        if status:
+            kwargs["statusFilter"] = status
+        found: list[ExecutionSummary] = []
+        while True:
+            page = self.client.list_executions(**kwargs)
+            for item in page.get("executions", []):
+                start = _aware(item["startDate"])
+                if since is not None and start < since:
+                    return found
+                found.append(ExecutionSummary(
+                    arn=item["executionArn"], name=item["name"], workflow=self.workflow, status=item["status"],
+                    start=start, stop=_aware(item["stopDate"]) if item.get("stopDate") else None,
+                    redrive_count=int(item.get("redriveCount", 0)),
+                ))
+                if len(found) >= limit:
+                    return found
+            token = page.get("nextToken")
+            if not token:
+                return found
+            kwargs["nextToken"] = token
+
+    def arn_for(self, execution_id: str) -> str:
+        if execution_id.startswith("arn:"):
+            return execution_id
+        prefix = self.state_machine_arn.replace(":stateMachine:", ":execution:", 1)
+        return f"{prefix}:{execution_id}"
+
+    def describe(self, execution_id: str) -> dict[str, Any]:
+        result: dict[str, Any] = self.client.describe_execution(executionArn=self.arn_for(execution_id))
+        return result
+
+    def history(self, execution_id: str) -> list[dict[str, Any]]:
+        events: list[dict[str, Any]] = []
+        kwargs: dict[str, Any] = {"executionArn": self.arn_for(execution_id), "maxResults": 1000}
+        while True:
+            page = self.client.get_execution_history(**kwargs)
+            events.extend(page.get("events", []))
+            if not page.get("nextToken"):
+                return events
+            kwargs["nextToken"] = page["nextToken"]
+
+    def redrive(self, execution_id: str) -> datetime:
+        answer = self.client.redrive_execution(executionArn=self.arn_for(execution_id))
+        return _aware(answer["redriveDate"])

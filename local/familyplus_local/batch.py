@@ -1,0 +1,103 @@
+"""`familyplus batch FILE.jsonl`: one process_response input per line, a bounded number at a time.
+
+Each line is parsed and validated on its own: a malformed line is reported with its number and reason and
+never stops the batch. Executions are named `response-<responseId>`, so re-running a batch file does not
+process a response twice (the earlier execution is reported). Concurrency is bounded (default 2) so a
+batch cannot take every worker from interactive runs (`familyplus serve`, `familyplus run`).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from familyplus.handlers._lambda import describe_validation
+from familyplus.models import ProcessResponseInput
+from pydantic import ValidationError
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from familyplus_local.runner import ExecutionExistsError, LocalRunner
+
+PROCESS = "process_response"
+
+
+@dataclass(frozen=True)
+class LineResult:
+    line: int
+    ok: bool
+    response_id: str | None = None
+    execution: str | None = None
+    reason: str | None = None
+
+
+def parse_lines(path: Path) -> Iterator[tuple[int, dict[str, Any] | LineResult]]:
+    """(line number, workflow input) for good lines, (line number, failed LineResult) for bad ones."""
+    with path.open(encoding="utf-8") as lines:
+        for number, raw in enumerate(lines, start=1):
+            if not raw.strip():
+                continue
+            try:
+                data = json.loads(raw)
+            except json.JSONDecodeError as exc:
+                yield number, LineResult(number, False, reason=f"not JSON: {exc.msg} (column {exc.colno})")
+                continue
+            if not isinstance(data, dict):
+                yield number, LineResult(number, False, reason=f"expected a JSON object, got {type(data).__name__}")
+                continue
+            try:
+                yield number, ProcessResponseInput.model_validate(data).wire()
+            except ValidationError as exc:
+                yield number, LineResult(number, False, response_id=data.get("responseId"),
+                                         reason=describe_validation(exc))
+
+
+def _process(runner: LocalRunner, number: int, payload: dict[str, Any]) -> LineResult:
+    response_id = str(payload["responseId"])
+    try:
+        execution = runner.start(PROCESS, payload, name=f"response-{response_id}")
+    except ExecutionExistsError as exc:
+        return LineResult(number, False, response_id=response_id, reason=str(exc))
+    except Exception as exc:  # one line's surprise must not stop the batch: report it against the line
+        return LineResult(number, False, response_id=response_id, reason=f"{type(exc).__name__}: {exc}")
+    if execution.status != "SUCCEEDED":
+        return LineResult(number, False, response_id=response_id, execution=execution.name,
+                          reason=f"{execution.status}: {execution.error}: {execution.cause}")
+    return LineResult(number, True, response_id=response_id, execution=execution.name)
+
+
+def run_batch(
+    runner: LocalRunner, path: Path, *, concurrency: int = 2, console: Console | None = None
+) -> list[LineResult]:
+    """Process every line; results in line order."""
+    if concurrency < 1:
+        raise ValueError("concurrency must be at least 1")
+    parsed = list(parse_lines(path))
+    results: list[LineResult] = [item for _, item in parsed if isinstance(item, LineResult)]
+    todo = [(number, item) for number, item in parsed if not isinstance(item, LineResult)]
+    progress = Progress(TextColumn("[bold]batch"), BarColumn(), MofNCompleteColumn(),
+                        TextColumn("{task.fields[last]}"), TimeElapsedColumn(), console=console,
+                        disable=console is None)
+    with progress, ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="batch") as pool:
+        task = progress.add_task("batch", total=len(parsed), completed=len(results), last="")
+        futures = [pool.submit(_process, runner, number, payload) for number, payload in todo]
+        for future in as_completed(futures):
+            result = future.result()
+            results.append(result)
+            progress.update(task, advance=1, last=f"line {result.line} {'ok' if result.ok else 'FAILED'}")
+    return sorted(results, key=lambda r: r.line)
+
+
+def summary_table(results: list[LineResult]) -> Table:
+    failed = [r for r in results if not r.ok]
+    table = Table(title=f"batch: {len(results) - len(failed)} succeeded, {len(failed)} failed", title_justify="left")
+    for column in ("line", "response", "execution", "reason"):
+        table.add_column(column)
+    for r in failed:
+        table.add_row(str(r.line), r.response_id or "—", r.execution or "—", r.reason or "")
+    return table

@@ -1,0 +1,159 @@
+"""`familyplus serve`: the local intake endpoint (the seed's `POST /responses` test trigger).
+
+    POST /responses        {familyId, content, mediaType, promptId?, prompt?, responseId?} → 202 {executionArn, …}
+    GET  /executions/{id}  status, output, error and cause of an execution (name or ARN)
+
+The request validates the body (FastAPI answers 422 naming the field), then the process_response workflow
+runs on a small thread pool and the request returns at once with the execution id; the first state
+(AcceptResponse) stores the response. The execution name is `response-<responseId>`, so posting the same
+body again returns the same execution (Step Functions' StartExecution idempotency); the same responseId with
+a different body is refused with 409.
+"""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from collections.abc import AsyncIterator
+from concurrent.futures import Future, ThreadPoolExecutor, wait
+from contextlib import asynccontextmanager
+from typing import Any
+
+from familyplus.models import MAX_TEXT_CHARS, Id, MediaType, ProcessResponseInput
+from fastapi import FastAPI, HTTPException, Response
+from fastapi.exceptions import RequestValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic.alias_generators import to_camel
+
+from familyplus_local.executor import AmbiguousExecutionError, Execution, ExecutionNotFoundError, execution_arn
+from familyplus_local.runner import ExecutionExistsError, LocalRunner
+
+PROCESS = "process_response"
+
+
+class IntakeBody(BaseModel):
+    """The seed's body: `content` is the typed answer (text) or the recording's key/URL (audio)."""
+
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="forbid")
+
+    family_id: Id
+    content: str = Field(min_length=1, max_length=MAX_TEXT_CHARS)
+    media_type: MediaType
+    prompt_id: str | None = Field(default=None, max_length=200)
+    prompt: str | None = Field(default=None, max_length=500)
+    response_id: Id | None = None
+
+    def workflow_input(self, response_id: str) -> dict[str, Any]:
+        media = {"text": self.content} if self.media_type == "text" else {"audioKey": self.content}
+        payload = {"responseId": response_id, "familyId": self.family_id, "mediaType": self.media_type, **media}
+        if self.prompt:
+            payload["prompt"] = self.prompt
+        try:  # the workflow's own input rules (blank text, …), reported in FastAPI's 422 shape
+            return ProcessResponseInput.model_validate(payload).wire()
+        except ValidationError as exc:
+            fields = {"text": "content", "audioKey": "content"}
+            raise RequestValidationError(
+                [{**err, "loc": ("body", fields.get(str(err["loc"][0]), err["loc"][0]))} for err in exc.errors()]
+            ) from exc
+
+
+class Accepted(BaseModel):
+    executionArn: str
+    executionName: str
+    responseId: str
+    status: str
+
+
+class Intake:
+    """Starts executions on a bounded pool and remembers the ones not yet persisted."""
+
+    def __init__(self, runner: LocalRunner, *, workers: int = 2) -> None:
+        self.runner = runner
+        self.pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="intake")
+        self._lock = threading.Lock()
+        self.pending: dict[str, tuple[dict[str, Any], Future[Execution]]] = {}
+
+    def submit(self, name: str, payload: dict[str, Any]) -> str:
+        arn = execution_arn(PROCESS, name)
+        with self._lock:
+            known = self.pending.get(name)
+            previous = known[0] if known else self._persisted_input(name)
+            if previous is not None:
+                if previous != payload:
+                    raise HTTPException(409, f"execution {name!r} already exists with a different input")
+                return arn
+            future = self.pool.submit(self.runner.start, PROCESS, payload, name=name)
+            self.pending[name] = (payload, future)
+        return arn
+
+    def _persisted_input(self, name: str) -> Any:
+        try:
+            return self.runner.executions.get(name, state_machine_name=PROCESS).input
+        except ExecutionNotFoundError:
+            return None
+
+    def wait(self) -> None:
+        """Block until every submitted execution has finished (tests, shutdown)."""
+        wait([future for _, future in list(self.pending.values())])
+
+    def describe(self, execution_id: str) -> dict[str, Any]:
+        try:
+            ex = self.runner.executions.get(execution_id)
+        except AmbiguousExecutionError as exc:
+            raise HTTPException(409, str(exc)) from exc
+        except ExecutionNotFoundError:
+            name = execution_id.rsplit(":", 1)[-1]
+            known = self.pending.get(name)
+            if known is None:
+                raise HTTPException(404, f"no execution {execution_id!r}") from None
+            future = known[1]
+            error = future.exception() if future.done() else None
+            if error is None:  # submitted, first event not written yet
+                return {"executionArn": execution_arn(PROCESS, name), "name": name, "status": "RUNNING"}
+            status = 409 if isinstance(error, ExecutionExistsError) else 500
+            raise HTTPException(status, f"execution {name!r} could not start: {error}") from None
+        return {
+            "executionArn": ex.execution_arn,
+            "name": ex.name,
+            "workflow": ex.state_machine_name,
+            "status": ex.status,
+            "startDate": ex.start_date.isoformat(),
+            "stopDate": ex.stop_date.isoformat() if ex.stop_date else None,
+            "input": ex.input,
+            "output": ex.output,
+            "error": ex.error,
+            "cause": ex.cause,
+            "redriveCount": ex.redrive_count,
+        }
+
+
+def create_app(runner: LocalRunner, *, workers: int = 2) -> FastAPI:
+    intake = Intake(runner, workers=workers)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        yield
+        intake.pool.shutdown(wait=True)  # let running executions finish and persist
+
+    app = FastAPI(title="Family+ local intake", lifespan=lifespan)
+    app.state.intake = intake
+
+    @app.post("/responses", status_code=202, response_model=Accepted)
+    def post_response(body: IntakeBody, response: Response) -> Accepted:
+        response_id = body.response_id or f"r-{uuid.uuid4().hex[:12]}"
+        name = f"response-{response_id}"
+        arn = intake.submit(name, body.workflow_input(response_id))
+        response.headers["Location"] = f"/executions/{name}"
+        return Accepted(executionArn=arn, executionName=name, responseId=response_id, status="RUNNING")
+
+    @app.get("/executions/{execution_id}")
+    def get_execution(execution_id: str) -> dict[str, Any]:
+        return intake.describe(execution_id)
+
+    return app
+
+
+def serve(runner: LocalRunner, *, host: str, port: int, workers: int) -> None:
+    import uvicorn
+
+    uvicorn.run(create_app(runner, workers=workers), host=host, port=port, log_level="info")

@@ -1,0 +1,59 @@
+"""Helpers for the audio tests: settings and ports bundles for the audio stages, word error rate, speech."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+SAMPLES = Path(__file__).resolve().parents[1] / "samples" / "audio"
+SAMPLE_RECORDING = SAMPLES / "first_job.ogg"
+SAMPLE_TEXT = SAMPLES / "first_job.txt"
+
+
+@dataclass
+class AudioSettings:
+    """The settings fields the audio stages read (their `...Settings` Protocols), with test-sized defaults."""
+
+    audio_chunk_threshold_seconds: float = 600.0
+    audio_chunk_seconds: float = 600.0
+    audio_chunk_overlap_seconds: float = 5.0
+    audio_max_bytes: int = 50 * 1024 * 1024
+    audio_max_seconds: float = 3600.0
+    transcribe_language: str | None = "en"
+    podcast_crossfade_seconds: float = 0.25
+
+
+@dataclass
+class AudioPorts:
+    """What `bootstrap.Adapters` will provide to the audio stages; tests fill in only what a stage needs."""
+
+    store: Any = None
+    media: Any = None
+    audio: Any = None
+    transcriber: Any = None
+    speech: Any = None
+    podcast_writer: Any = None
+    settings: AudioSettings = field(default_factory=AudioSettings)
+
+
+_TOKEN = re.compile(r"[a-z0-9']+")
+
+
+def normalise_words(text: str) -> list[str]:
+    return _TOKEN.findall(text.lower().replace("’", "'"))
+
+
+def word_error_rate(reference: str, hypothesis: str) -> float:
+    """(substitutions + deletions + insertions) / reference words, by word-level edit distance.
+
+    Twelve lines of dynamic programming instead of a dependency (jiwer) for one test metric."""
+    ref, hyp = normalise_words(reference), normalise_words(hypothesis)
+    previous = list(range(len(hyp) + 1))
+    for i, r in enumerate(ref, 1):
+        current = [i] + [0] * len(hyp)
+        for j, h in enumerate(hyp, 1):
+            current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (r != h))
+        previous = current
+    return previous[-1] / max(1, len(ref))

@@ -1,0 +1,71 @@
+"""FfmpegAudio and EspeakSpeech on real binaries: probe, split, concat, encode; two distinct offline voices."""
+
+from __future__ import annotations
+
+import wave
+from pathlib import Path
+
+import pytest
+from familyplus.adapters.ffmpeg_audio import FfmpegAudio, plan_chunks
+from familyplus.adapters.local.espeak_speech import EspeakSpeech
+from familyplus.errors import ConfigurationError, PermanentError
+
+from tests.audio_support import SAMPLE_RECORDING
+
+
+def test_probe_reads_the_sample(audio: FfmpegAudio) -> None:
+    info = audio.probe(SAMPLE_RECORDING)
+    assert (info.codec, info.sample_rate, info.channels, info.container) == ("opus", 48000, 1, "ogg")
+    assert info.duration == pytest.approx(19.5, abs=0.1)
+
+
+def test_split_cuts_exactly_the_planned_pieces(audio: FfmpegAudio, tmp_path: Path) -> None:
+    speech = audio.to_speech_wav(SAMPLE_RECORDING, tmp_path / "speech.wav")
+    chunks = audio.split(tmp_path / "speech.wav", chunk_seconds=6.0, overlap_seconds=1.5, dst_dir=tmp_path / "c")
+    plan = plan_chunks(speech.duration, 6.0, 1.5)
+    assert [c.offset for c in chunks] == [o for o, _ in plan]
+    assert [c.duration for c in chunks] == pytest.approx([d for _, d in plan], abs=0.01)
+    # The samples of each chunk are the original's samples at its offset (sample-accurate cutting).
+    with wave.open(str(tmp_path / "speech.wav"), "rb") as whole:
+        original = whole.readframes(whole.getnframes())
+    for chunk in chunks:
+        with wave.open(str(chunk.path), "rb") as piece:
+            assert (piece.getframerate(), piece.getnchannels()) == (16000, 1)
+            data = piece.readframes(piece.getnframes())
+        start = round(chunk.offset * 16000) * 2
+        assert data[:3200] == original[start : start + 3200]
+
+
+def test_concat_crossfades_shorten_by_the_fade_only(audio: FfmpegAudio, espeak: EspeakSpeech,
+                                                    tmp_path: Path) -> None:
+    parts = [espeak.synthesize(text, voice=voice, dst=tmp_path / f"{i}.wav") for i, (text, voice) in
+             enumerate([("Welcome back.", "host"), ("Once upon a time, there was a bakery.", "narrator"),
+                        ("Thanks for listening.", "host")])]
+    lengths = [audio.probe(p).duration for p in parts]
+    joined = audio.concat(parts, tmp_path / "joined.wav", crossfade_seconds=0.2)
+    assert joined.duration == pytest.approx(sum(lengths) - 2 * 0.2, abs=0.02)
+    assert (joined.sample_rate, joined.channels) == (44100, 2)
+    plain = audio.concat(parts, tmp_path / "plain.wav", crossfade_seconds=0.0)
+    assert plain.duration == pytest.approx(sum(lengths), abs=0.02)
+
+
+def test_mp3_encoding_settings(audio: FfmpegAudio, tmp_path: Path) -> None:
+    info = audio.encode_mp3(SAMPLE_RECORDING, tmp_path / "x.mp3", title="A title; with = odd “chars”")
+    assert (info.codec, info.sample_rate, info.container) == ("mp3", 44100, "mp3")
+    assert info.duration == pytest.approx(19.5, abs=0.1)
+
+
+def test_voices_are_distinct_and_validated(espeak: EspeakSpeech, tmp_path: Path) -> None:
+    host = espeak.synthesize("Family stories matter.", voice="host", dst=tmp_path / "h.wav").read_bytes()
+    narrator = espeak.synthesize("Family stories matter.", voice="narrator", dst=tmp_path / "n.wav").read_bytes()
+    assert host[:4] == narrator[:4] == b"RIFF" and host != narrator
+    assert espeak.sample_rate == 22050
+    with pytest.raises(PermanentError, match="unknown voice 'guest'; known: host, narrator"):
+        espeak.synthesize("Hi.", voice="guest", dst=tmp_path / "g.wav")
+    with pytest.raises(PermanentError, match="text is empty"):
+        espeak.synthesize(" \n ", voice="host", dst=tmp_path / "e.wav")
+
+
+def test_ffmpeg_path_must_be_an_executable(tmp_path: Path) -> None:
+    with pytest.raises(ConfigurationError, match="FFMPEG_PATH"):
+        FfmpegAudio(str(tmp_path / "missing-ffmpeg"))

@@ -1,0 +1,148 @@
+"""`familyplus batch` and the local operations CLI (executions list --since, bulk redrive --dry-run)."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from familyplus.adapters.local.lexicon_tagger import LexiconValueTagger
+from familyplus.errors import PermanentError
+from familyplus_local import ops_cli
+from familyplus_local.batch import run_batch
+from familyplus_local.cli import app
+from familyplus_local.runner import LocalRunner
+from typer.testing import CliRunner
+
+from tests.support import response
+
+
+@pytest.fixture(autouse=True)
+def wide_console() -> Any:
+    """Rich wraps table cells at 80 columns under the test runner: widen so names stay whole."""
+    from familyplus_local.display import console
+
+    before = console.width
+    console.width = 200
+    yield
+    console.width = before
+
+
+class SwitchableTagger:
+    """Fails (PermanentError) on texts containing FAIL, or on everything while `broken`; counts concurrency."""
+
+    def __init__(self) -> None:
+        self.inner, self.broken = LexiconValueTagger(), False
+        self._lock, self.active, self.peak = threading.Lock(), 0, 0
+
+    def tag(self, text: str, vocabulary: Any) -> Any:
+        with self._lock:
+            self.active += 1
+            self.peak = max(self.peak, self.active)
+        try:
+            if self.broken or "FAIL" in text:
+                raise PermanentError("simulated tagger refusal")
+            return self.inner.tag(text, vocabulary)
+        finally:
+            with self._lock:
+                self.active -= 1
+
+
+def test_batch_reports_each_bad_line_and_processes_the_rest(
+    make_runner: Callable[..., LocalRunner], tmp_path: Path
+) -> None:
+    tagger = SwitchableTagger()
+    runner = make_runner(tagger=tagger)
+    lines = [
+        json.dumps(response("b1")),
+        "{not json",
+        json.dumps({"responseId": "b3", "mediaType": "text", "text": "hi"}),  # familyId missing
+        "",
+        json.dumps(response("b5", text="This one will FAIL in tagging, sadly.")),
+        json.dumps(response("b6")),
+        json.dumps([1, 2]),
+    ]
+    path = tmp_path / "batch.jsonl"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+    results = run_batch(runner, path, concurrency=2)
+
+    assert [(r.line, r.ok) for r in results] == [(1, True), (2, False), (3, False), (5, False), (6, True),
+                                                 (7, False)]
+    by_line = {r.line: r for r in results}
+    assert "not JSON" in (by_line[2].reason or "")
+    assert "familyId" in (by_line[3].reason or "")
+    assert (by_line[5].reason or "").startswith("FAILED") and by_line[5].execution == "response-b5"
+    assert "JSON object" in (by_line[7].reason or "")
+    assert tagger.peak <= 2
+    assert runner.executions.get("response-b6").status == "SUCCEEDED"
+
+
+def test_batch_command_exits_non_zero_and_prints_the_failures(
+    make_runner: Callable[..., LocalRunner], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    runner = make_runner()
+    monkeypatch.setattr(ops_cli, "_runner", lambda verbose=False: runner)
+    path = tmp_path / "b.jsonl"
+    path.write_text(json.dumps(response("c1")) + "\n{oops\n", encoding="utf-8")
+    result = CliRunner().invoke(app, ["batch", str(path), "--concurrency", "1"])
+    assert result.exit_code == 1, result.output
+    assert "1 succeeded, 1 failed" in result.output and "not JSON" in result.output
+
+
+def test_bulk_redrive_dry_run_lists_exactly_the_failed_then_redrives_them(
+    make_runner: Callable[..., LocalRunner], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    tagger = SwitchableTagger()
+    runner = make_runner(tagger=tagger)
+    monkeypatch.setattr(ops_cli, "_runner", lambda verbose=False: runner)
+    assert runner.start("process_response", response("ok1"), name="response-ok1").status == "SUCCEEDED"
+    tagger.broken = True  # the fault
+    for rid in ("bad1", "bad2"):
+        assert runner.start("process_response", response(rid), name=f"response-{rid}").status == "FAILED"
+    # executions started "now" in the virtual clock (2026-01-01) are older than 14 days in wall time: only a
+    # wide --since finds them, and the 14-day redrive window must then skip them
+    cli = CliRunner()
+    listed = cli.invoke(app, ["executions", "list", "--status", "FAILED"])
+    assert "response-bad1" in listed.output and "response-ok1" not in listed.output
+    old = cli.invoke(app, ["redrive", "--status", "FAILED", "--dry-run"])
+    assert "older than 14 days skipped" in old.output and "would redrive 0" in old.output
+
+    # Given the same failures started within the last hour (wall clock)
+    for rid in ("bad1", "bad2"):
+        ex = runner.executions.get(f"response-{rid}")
+        runner.executions.save(type(ex)(**{**ex.__dict__, "start_date": _now()}))
+    dry = cli.invoke(app, ["redrive", "--status", "FAILED", "--since", "1h", "--dry-run"])
+    assert dry.exit_code == 0, dry.output
+    assert "would redrive 2" in dry.output
+    assert "response-bad1" in dry.output and "response-bad2" in dry.output and "response-ok1" not in dry.output
+    assert runner.executions.get("response-bad1").status == "FAILED"  # dry run changed nothing
+
+    tagger.broken = False  # the fault is cleared
+    done = cli.invoke(app, ["redrive", "--status", "FAILED", "--since", "1h"])
+    assert done.exit_code == 0, done.output
+    for rid in ("bad1", "bad2"):
+        ex = runner.executions.get(f"response-{rid}")
+        assert (ex.status, ex.redrive_count) == ("SUCCEEDED", 1)
+
+
+def test_bad_inputs_are_refused_with_the_rule() -> None:
+    cli = CliRunner()
+    assert "14 days" in cli.invoke(app, ["redrive", "--status", "SUCCEEDED"]).output
+    assert "invalid duration" in cli.invoke(app, ["executions", "list", "--since", "3 parsecs"]).output
+    assert "14 days" in cli.invoke(app, ["redrive", "--help"]).output
+
+
+@pytest.mark.parametrize(("text", "seconds"), [("30m", 1800), ("24h", 86400), ("7d", 604800), ("2w", 1209600),
+                                               ("90s", 90)])
+def test_parse_duration(text: str, seconds: int) -> None:
+    assert ops_cli.parse_duration(text).total_seconds() == seconds
+
+
+def _now() -> Any:
+    from datetime import UTC, datetime
+
+    return datetime.now(UTC)
