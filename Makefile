@@ -64,4 +64,4 @@ record-cassettes: $(STAMP)
 	FAMILYPLUS_RECORD_CASSETTES=1 $(BIN)/pytest -q tests/integration/store
 
 clean:
-	rm -rf $(VENV) .familyplus .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .familyplus .pytest_cache .mypy_cache .ruff_cache cdk.out layers/*/build node_modules

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+import wave
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -57,3 +59,26 @@ def word_error_rate(reference: str, hypothesis: str) -> float:
             current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (r != h))
         previous = current
     return previous[-1] / max(1, len(ref))
+
+
+def speak_sentences(speech: Any, sentences: Sequence[str], dst: Path, *, pause_s: float = 0.5,
+                    voice: str = "narrator") -> list[tuple[float, float]]:
+    """One WAV of `sentences` read in turn with `pause_s` of silence between; returns each one's (start, end)."""
+    frames = bytearray()
+    spans: list[tuple[float, float]] = []
+    rate = speech.sample_rate
+    for index, sentence in enumerate(sentences):
+        part = speech.synthesize(sentence, voice=voice, dst=dst.with_name(f"{dst.stem}-{index}.wav"))
+        with wave.open(str(part), "rb") as clip:
+            data = clip.readframes(clip.getnframes())
+        part.unlink()
+        start = len(frames) / 2 / rate
+        frames += data
+        spans.append((start, len(frames) / 2 / rate))
+        frames += b"\0\0" * int(pause_s * rate)
+    with wave.open(str(dst), "wb") as out:
+        out.setnchannels(1)
+        out.setsampwidth(2)
+        out.setframerate(rate)
+        out.writeframes(bytes(frames))
+    return spans

@@ -103,15 +103,12 @@ class Adapters:
 
         return SentenceQuoteProposer()
 
-
     # --- daily quotes (issue 5) ------------------------------------------------------------------------
 
     @cached_property
     def families(self) -> FamilyDirectory:
         if self.settings.profile == "cloud":
-            from familyplus.adapters.cloud.supabase_daily_quotes import SupabaseFamilyDirectory
-
-            return SupabaseFamilyDirectory(self._supabase_client())
+            return self.cloud.families
         from familyplus.adapters.local.sqlite_daily_quotes import SqliteFamilyDirectory
 
         return SqliteFamilyDirectory(self.settings.database_path)
@@ -119,42 +116,29 @@ class Adapters:
     @cached_property
     def quote_ledger(self) -> QuoteLedger:
         if self.settings.profile == "cloud":
-            from familyplus.adapters.cloud.supabase_daily_quotes import SupabaseQuoteLedger
-
-            return SupabaseQuoteLedger(self._supabase_client())
+            return self.cloud.quote_ledger
         from familyplus.adapters.local.sqlite_daily_quotes import SqliteQuoteLedger
 
         return SqliteQuoteLedger(self.settings.database_path)
 
     @cached_property
     def notifier(self) -> Notifier:
-        """Twilio SMS when its keys are set (either profile), else the local outbox file."""
+        """Twilio SMS when its keys are set, else (local profile only) the local outbox file."""
+        from familyplus.errors import ConfigurationError
+
         s = self.settings
         if s.twilio_account_sid and s.twilio_auth_token:
             from familyplus.adapters.cloud.twilio_notifier import TwilioNotifier
-            from familyplus.errors import ConfigurationError
 
             if not s.twilio_from:
                 raise ConfigurationError("FAMILYPLUS_TWILIO_FROM is not set (needed with the Twilio keys)")
             return TwilioNotifier(s.twilio_account_sid.get_secret_value(), s.twilio_auth_token.get_secret_value(),
                                   s.twilio_from, timeout=s.provider_timeout)
+        if s.profile == "cloud":  # a Lambda's file system is read-only: an outbox there would lose messages
+            raise ConfigurationError("twilio_account_sid and twilio_auth_token are needed by the cloud profile")
         from familyplus.adapters.local.outbox_notifier import OutboxNotifier
 
         return OutboxNotifier(s.outbox_path)
-
-    def _supabase_client(self) -> object:
-        if "_supabase" not in self.__dict__:
-            from familyplus.adapters.cloud.supabase_store import make_supabase_client
-
-            s = self.settings
-            if not (s.supabase_url and s.supabase_key):
-                from familyplus.errors import ConfigurationError
-
-                raise ConfigurationError("SUPABASE_URL and SUPABASE_KEY are needed by the cloud profile")
-            self.__dict__["_supabase"] = make_supabase_client(
-                s.supabase_url, s.supabase_key.get_secret_value(), timeout=s.provider_timeout
-            )
-        return self.__dict__["_supabase"]
 
 
 _lock = threading.Lock()

@@ -1,8 +1,9 @@
 """`FfmpegAudio`: the `Audio` port on the FFmpeg command line (both profiles: Lambda layer or imageio-ffmpeg).
 
 Only the `ffmpeg` binary is assumed — imageio-ffmpeg ships no `ffprobe` — so probing parses the input
-summary `ffmpeg -i` prints, and loudness comes from the `ebur128` and `loudnorm` filters. Every failure a
-caller can do something about is a `PermanentError` that names the problem (empty, not audio, truncated, …).
+summary `ffmpeg -i` prints (decoding the file when the header has no duration, as in a browser's WebM
+recording), and loudness is measured with the `ebur128` filter. Every failure a caller can do something
+about is a `PermanentError` that names the problem (empty, not audio, truncated, …).
 """
 
 from __future__ import annotations

@@ -18,6 +18,7 @@ from __future__ import annotations
 import ipaddress
 import re
 import socket
+import ssl
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from urllib.parse import urljoin
@@ -82,13 +83,14 @@ class HttpsFetcher:
         max_redirects: int = 3,
         resolver: Resolver = system_resolver,
         transport: httpx.BaseTransport | None = None,
+        verify: ssl.SSLContext | bool = True,
     ) -> None:
         self.allowed_hosts = [h.strip() for h in allowed_hosts if h.strip()]
         self.max_bytes = max_bytes
         self.max_redirects = max_redirects
         self.resolver = resolver
         self._client = httpx.Client(
-            transport=transport or httpx.HTTPTransport(retries=0),
+            transport=transport or httpx.HTTPTransport(retries=0, verify=verify),
             timeout=timeout_s,
             follow_redirects=False,
             trust_env=False,
@@ -135,12 +137,8 @@ class HttpsFetcher:
         current = url
         for _hop in range(self.max_redirects + 1):
             pinned, host = self.check(current)
-            request = self._client.build_request(
-                "GET", pinned, headers={"Host": host, "Accept": "audio/*, */*;q=0.5"},
-                extensions={"sni_hostname": host},
-            )
             try:
-                response = self._client.send(request, stream=True)
+                response = self.open_pinned(pinned, host)
             except httpx.TimeoutException as exc:
                 raise TransientError(f"fetching {url!r} timed out") from exc
             except httpx.TransportError as exc:
@@ -157,6 +155,14 @@ class HttpsFetcher:
             finally:
                 response.close()
         raise PermanentError(f"refused URL {url!r}: more than {self.max_redirects} redirects")
+
+    def open_pinned(self, pinned: httpx.URL, host: str) -> httpx.Response:
+        """GET `pinned` (a URL whose host is an IP address) as `host`: the Host header names the site, and TLS
+        sends `host` as SNI and verifies the certificate against it, not against the IP. Streams the body."""
+        request = self._client.build_request(
+            "GET", pinned, headers={"Host": host, "Accept": "audio/*, */*;q=0.5"}, extensions={"sni_hostname": host}
+        )
+        return self._client.send(request, stream=True)
 
     @staticmethod
     def _raise_for_status(response: httpx.Response, url: str) -> None:

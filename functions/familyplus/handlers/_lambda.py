@@ -62,8 +62,10 @@ def stage_handler(stage: str, run: Callable[[E, Any], O], event_model: type[E]) 
         ids = {k: event.get(k) for k in ("responseId", "storyId", "familyId") if isinstance(event, dict)}
         logger.append_keys(stage=stage, **ids)  # ids only: a family's words never go to the logs
         try:
+            adapters = bootstrap.current()
+            adapters.register_lambda_context(context)  # idempotency records expire with this invocation
             parsed = parse(event=event, model=event_model)
-            output = run(parsed, bootstrap.current())
+            output = run(parsed, adapters)
         except Exception as exc:
             error = _boundary(stage, exc)
             metrics.add_metric(name="StageFailed", unit=MetricUnit.Count, value=1)

@@ -42,6 +42,10 @@ def recordings(audio: FfmpegAudio, tmp_path_factory: pytest.TempPathFactory) -> 
     wav = convert("sample.wav")
     mp3 = convert("sample.mp3", "-c:a", "libmp3lame", "-b:a", "64k")
     m4a = convert("sample.m4a", "-c:a", "aac", "-b:a", "48k")
+    webm = folder / "recording.webm"  # as a browser's MediaRecorder uploads it: streamed, no duration header
+    with webm.open("wb") as out:
+        subprocess.run([audio.ffmpeg, "-v", "error", "-i", str(SAMPLE_RECORDING), "-c:a", "libopus", "-f", "webm",
+                        "-"], stdout=out, check=True)
     notes = folder / "notes.txt"
     notes.write_text("Remember to call grandma on Sunday.\n" * 20)
     empty = folder / "empty.wav"
@@ -52,7 +56,7 @@ def recordings(audio: FfmpegAudio, tmp_path_factory: pytest.TempPathFactory) -> 
     noise = folder / "voice.m4a"
     noise.write_bytes(bytes(range(256)) * 64)
     return {
-        "ogg": SAMPLE_RECORDING, "wav": wav, "mp3": mp3, "m4a": m4a, "notes": notes, "empty": empty,
+        "ogg": SAMPLE_RECORDING, "wav": wav, "mp3": mp3, "m4a": m4a, "webm": webm, "notes": notes, "empty": empty,
         "image": image, "noise": noise, "cut_wav": cut(wav, "cut.wav", 0.4), "cut_mp3": cut(mp3, "cut.mp3", 0.5),
         "cut_m4a": cut(m4a, "cut.m4a", 0.6),
     }
@@ -65,7 +69,7 @@ def prepare(ports: AudioPorts, source: Path, response_id: str = "r1") -> prepare
     return prepare_audio.run(PrepareAudioEvent(response_id=response_id, family_id="f1"), ports)
 
 
-@pytest.mark.parametrize("kind", ["ogg", "wav", "mp3", "m4a"])
+@pytest.mark.parametrize("kind", ["ogg", "wav", "mp3", "m4a", "webm"])
 def test_good_recordings_in_common_formats_are_prepared(ports: AudioPorts, recordings: dict[str, Path],
                                                         kind: str) -> None:
     out = prepare(ports, recordings[kind])

@@ -22,9 +22,9 @@ from tests.audio_support import (
     AudioPorts,
     AudioSettings,
     normalise_words,
+    speak_sentences,
     word_error_rate,
 )
-from tests.integration.audio.conftest import speak_sentences
 
 SENTENCES = [
     "Grandfather sailed from Naples with a small wooden suitcase and a violin.",

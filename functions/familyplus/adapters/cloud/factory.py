@@ -83,16 +83,34 @@ class CloudAdapters:
     # --- ports ---------------------------------------------------------------------------------------
 
     @cached_property
-    def store(self) -> Any:
-        from familyplus.adapters.cloud.supabase_store import SupabaseStore, make_supabase_client
+    def supabase(self) -> Any:
+        """One service-role Supabase client for every Supabase-backed port of this process."""
+        from familyplus.adapters.cloud.supabase_store import make_supabase_client
 
         s = self.settings
-        client = make_supabase_client(
+        return make_supabase_client(
             _required(s.supabase_url, "SUPABASE_URL"),
             _required(s.supabase_key, "SUPABASE_KEY"),
             timeout=s.provider_timeout,
         )
-        return SupabaseStore(client)
+
+    @cached_property
+    def store(self) -> Any:
+        from familyplus.adapters.cloud.supabase_store import SupabaseStore
+
+        return SupabaseStore(self.supabase)
+
+    @cached_property
+    def families(self) -> Any:
+        from familyplus.adapters.cloud.supabase_daily_quotes import SupabaseFamilyDirectory
+
+        return SupabaseFamilyDirectory(self.supabase)
+
+    @cached_property
+    def quote_ledger(self) -> Any:
+        from familyplus.adapters.cloud.supabase_daily_quotes import SupabaseQuoteLedger
+
+        return SupabaseQuoteLedger(self.supabase)
 
     @cached_property
     def embedder(self) -> IdempotentEmbedder:

@@ -95,6 +95,43 @@ class ParallelState(ResultState):
     branches: tuple[Machine, ...] = ()
 
 
+@dataclass(frozen=True)
+class ItemReaderSpec:
+    """ItemReader with `arn:aws:states:::s3:getObject`: where (Bucket/Key template) and how to parse."""
+
+    parameters: Template | None
+    input_type: str  # JSON | JSONL | CSV
+    csv_header_location: str = "FIRST_ROW"  # FIRST_ROW | GIVEN
+    csv_headers: tuple[str, ...] = ()
+    csv_delimiter: str = ","
+    max_items: int = 0  # 0: no limit
+    max_items_path: JsonPath | None = None
+
+
+@dataclass(frozen=True)
+class ItemBatcherSpec:
+    max_items: int = 0  # 0: no limit on the number of items per batch
+    max_items_path: JsonPath | None = None
+    max_bytes: int = 0  # 0: no limit on the size of a batch
+    max_bytes_path: JsonPath | None = None
+    batch_input: Template | None = None
+
+
+@dataclass(frozen=True)
+class DistributedConfig:
+    """What a Map with `ProcessorConfig.Mode: DISTRIBUTED` adds to an inline Map."""
+
+    execution_type: str  # STANDARD | EXPRESS
+    label: str  # the Label, or a stable generated one (it names the map run and the child executions)
+    reader: ItemReaderSpec | None = None
+    batcher: ItemBatcherSpec | None = None
+    writer: Template | None = None  # ResultWriter Parameters (Bucket, Prefix), s3:putObject
+    tolerated_count: int | None = None
+    tolerated_count_path: JsonPath | None = None
+    tolerated_percentage: float | None = None
+    tolerated_percentage_path: JsonPath | None = None
+
+
 @dataclass(eq=False)
 class MapState(ResultState):
     items_path: JsonPath | None = None
@@ -102,6 +139,7 @@ class MapState(ResultState):
     processor: Machine | None = None
     max_concurrency: int = 0  # 0: unbounded (capped by the run's max_workers)
     max_concurrency_path: JsonPath | None = None
+    distributed: DistributedConfig | None = None  # None: an inline Map
 
 
 @dataclass(eq=False)
@@ -112,6 +150,7 @@ class StateMachine(Machine):
     comment: str | None = None
     source: dict[str, Any] = field(default_factory=dict)
     resources: frozenset[ResourceKind] = frozenset()
+    uses_objects: bool = False  # a distributed Map reads (ItemReader) or writes (ResultWriter) S3 objects
 
     @property
     def uses_start_execution(self) -> bool:
