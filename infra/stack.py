@@ -83,12 +83,12 @@ class FamilyplusStack(Stack):
                 environment=environment,
             )
             # Every stage reaches the Store (Supabase) with the service key from the secret, and may cache
-            # provider calls; only audio stages read and write media objects.
+            # provider calls; only the stages the catalog marks read media objects or call Bedrock.
             self.storage.grant_secret_read(stage.role)
             self.storage.grant_idempotency(stage.role)
-            # The catalog does not say which stages call Bedrock: all may invoke the one configured model.
-            bedrock.grant_invoke(stage.role, config.bedrock_model_id, scope=stage)
-            if spec.audio:
+            if spec.bedrock:
+                bedrock.grant_invoke(stage.role, config.bedrock_model_id, scope=stage)
+            if spec.media or spec.audio:
                 self.storage.grant_media(stage.role, stage)
             self.stage_functions[spec.name] = stage
         functions = {spec.name: self.stage_functions[spec.name].function for spec in stages}

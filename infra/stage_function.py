@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from aws_cdk import Duration, RemovalPolicy
+from aws_cdk import Duration, RemovalPolicy, Size
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
@@ -50,6 +50,8 @@ def validate(spec: StageSpec) -> None:
         raise StageSpecError(f"stage {spec.name}: timeout_s={spec.timeout_s} is outside Lambda's 1-900 s")
     if not 128 <= spec.memory_mb <= 10240:
         raise StageSpecError(f"stage {spec.name}: memory_mb={spec.memory_mb} is outside Lambda's 128-10240 MB")
+    if not 512 <= spec.ephemeral_mb <= 10240:
+        raise StageSpecError(f"stage {spec.name}: ephemeral_mb={spec.ephemeral_mb} is outside Lambda's 512-10240 MB")
 
 
 class StageFunction(Construct):
@@ -115,6 +117,7 @@ class StageFunction(Construct):
             code=code,
             layers=list(layers),
             memory_size=spec.memory_mb,
+            ephemeral_storage_size=Size.mebibytes(spec.ephemeral_mb),
             timeout=Duration.seconds(spec.timeout_s),
             environment=env,
             tracing=lambda_.Tracing.ACTIVE,

@@ -25,6 +25,7 @@ class AudioSettings:
     audio_max_seconds: float = 3600.0
     transcribe_language: str | None = "en"
     podcast_crossfade_seconds: float = 0.25
+    transcribe_max_concurrency: int = 4
 
 
 @dataclass

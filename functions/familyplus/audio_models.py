@@ -95,14 +95,16 @@ def validate_key(key: str) -> str:
 
 
 # --- storage keys (deterministic, so a retried stage overwrites instead of duplicating) --------------
+# Intermediate files live under `tmp/`, which the S3 bucket's lifecycle rule expires after a day
+# (infra/storage.py TMP_PREFIX): a failed run leaves no garbage behind for long.
 
 
 def chunk_audio_key(response_id: str, index: int) -> str:
-    return f"work/{response_id}/chunk-{index:03d}.wav"
+    return f"tmp/{response_id}/chunk-{index:03d}.wav"
 
 
 def chunk_transcript_key(response_id: str, index: int) -> str:
-    return f"work/{response_id}/chunk-{index:03d}.json"
+    return f"tmp/{response_id}/chunk-{index:03d}.json"
 
 
 def transcript_key(response_id: str) -> str:
@@ -114,7 +116,7 @@ def podcast_script_key(story_id: str) -> str:
 
 
 def podcast_segment_key(story_id: str, index: int) -> str:
-    return f"podcasts/{story_id}/segment-{index:02d}.wav"
+    return f"tmp/podcasts/{story_id}/segment-{index:02d}.wav"
 
 
 def podcast_key(story_id: str) -> str:
@@ -146,6 +148,8 @@ class PrepareAudioOutput(WireModel):
     #: False: one chunk (the whole recording) — transcribe it directly; True: Map over `chunks`.
     chunked: bool
     chunks: list[ChunkRef] = Field(min_length=1)
+    #: The transcription Map's MaxConcurrency (MaxConcurrencyPath): the provider's concurrency quota.
+    max_concurrency: int = Field(default=4, ge=1, le=40)
 
 
 TranscribeChunkEvent = ChunkRef

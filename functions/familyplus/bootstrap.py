@@ -12,13 +12,18 @@ from functools import cached_property
 from typing import TYPE_CHECKING
 
 from familyplus.ports import (
+    Audio,
     Embedder,
     FamilyDirectory,
+    MediaStore,
     Notifier,
+    PodcastWriter,
     QuoteLedger,
     QuoteProposer,
+    Speech,
     Store,
     StoryWriter,
+    Transcriber,
     ValueTagger,
     WisdomExtractor,
 )
@@ -102,6 +107,47 @@ class Adapters:
         from familyplus.adapters.local.sentence_quotes import SentenceQuoteProposer
 
         return SentenceQuoteProposer()
+
+    # --- audio: transcription and podcasts --------------------------------------------------------------
+
+    @cached_property
+    def audio(self) -> Audio:
+        from familyplus.adapters.ffmpeg_audio import FfmpegAudio
+
+        return FfmpegAudio(self.settings.ffmpeg_path)
+
+    @cached_property
+    def media(self) -> MediaStore:
+        if self.settings.profile == "cloud":
+            return self.cloud.media
+        from familyplus.adapters.https_fetcher import fetcher_from_settings
+        from familyplus.adapters.local.local_media_store import LocalMediaStore
+
+        return LocalMediaStore(self.settings.data_dir / "media", fetcher=fetcher_from_settings(self.settings))
+
+    @cached_property
+    def transcriber(self) -> Transcriber:
+        if self.settings.profile == "cloud":
+            return self.cloud.transcriber
+        from familyplus.adapters.local.whisper_transcriber import WhisperTranscriber
+
+        return WhisperTranscriber(self.settings.whisper_cache_dir or self.settings.data_dir / "models")
+
+    @cached_property
+    def speech(self) -> Speech:
+        if self.settings.profile == "cloud":
+            return self.cloud.speech
+        from familyplus.adapters.local.espeak_speech import EspeakSpeech
+
+        return EspeakSpeech()
+
+    @cached_property
+    def podcast_writer(self) -> PodcastWriter:
+        if self.settings.profile == "cloud":
+            return self.cloud.podcast_writer
+        from familyplus.adapters.local.template_podcast_writer import TemplatePodcastWriter
+
+        return TemplatePodcastWriter()
 
     # --- daily quotes (issue 5) ------------------------------------------------------------------------
 

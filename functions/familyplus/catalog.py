@@ -21,8 +21,14 @@ class StageSpec:
     description: str
     memory_mb: int = 512
     timeout_s: int = 60
+    #: Lambda /tmp size (512 MB is Lambda's free default)
+    ephemeral_mb: int = 512
     #: needs the FFmpeg layer (audio stages only)
     audio: bool = False
+    #: reads/writes the media bucket (recordings, chunks, podcasts)
+    media: bool = False
+    #: calls the LLM (Bedrock) in the cloud profile
+    bedrock: bool = False
 
     @property
     def state_name(self) -> str:
@@ -52,19 +58,35 @@ class WorkflowSpec:
 
 
 STAGES: tuple[StageSpec, ...] = (
+    # process_response
     StageSpec("accept_response", "Validate the execution input and record the response"),
+    StageSpec("prepare_audio", "Fetch, check and convert a recording; cut a long one into chunks",
+              memory_mb=2048, timeout_s=900, ephemeral_mb=2048, audio=True, media=True),
+    StageSpec("transcribe_chunk", "Transcribe one chunk of a recording", memory_mb=1024, timeout_s=900,
+              media=True),
+    StageSpec("merge_transcript", "Merge chunk transcripts in order, without the overlaps' duplicates",
+              media=True),
     StageSpec("embed", "Embed the response's words for semantic search"),
-    StageSpec("tag_values", "Tag the response with values from the controlled vocabulary"),
-    StageSpec("extract_wisdom", "Find advice and life lessons"),
-    StageSpec("write_story", "Write the story: title, summary, narrative", timeout_s=120),
-    StageSpec("extract_quotes", "Keep memorable verbatim quotes"),
+    StageSpec("tag_values", "Tag the response with values from the controlled vocabulary", bedrock=True),
+    StageSpec("extract_wisdom", "Find advice and life lessons", bedrock=True),
+    StageSpec("write_story", "Write the story: title, summary, narrative", timeout_s=120, bedrock=True),
+    StageSpec("extract_quotes", "Keep memorable verbatim quotes", bedrock=True),
     StageSpec("complete_response", "Mark the response completed"),
     StageSpec("mark_failed", "Record a failed execution on the response row"),
+    # generate_podcast
+    StageSpec("write_podcast_script", "Write the podcast script: intro, story, quotes, outro",
+              timeout_s=120, media=True, bedrock=True),
+    StageSpec("synthesize_segment", "Speak one script segment", timeout_s=120, audio=True, media=True),
+    StageSpec("assemble_podcast", "Crossfade, normalise to -16 LUFS and encode the MP3",
+              memory_mb=1769, timeout_s=900, ephemeral_mb=1024, audio=True, media=True),
+    StageSpec("publish_podcast", "Record the podcast on the story"),
+    # scheduled jobs
     StageSpec("deliver_daily_quotes", "Hourly: send each family its quote at 09:00 local time", timeout_s=300),
 )
 
 WORKFLOWS: tuple[WorkflowSpec, ...] = (
     WorkflowSpec("process_response", "Turn one response into a story, tags, wisdom and quotes"),
+    WorkflowSpec("generate_podcast", "Turn a story into a podcast episode (script, speech, MP3)"),
 )
 
 

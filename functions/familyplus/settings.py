@@ -85,6 +85,44 @@ class Settings(BaseSettings):
     #: Set by Lambda itself; tells settings we run in AWS (where the idempotency table is required).
     lambda_function_name: str | None = Field(default=None, validation_alias="AWS_LAMBDA_FUNCTION_NAME")
 
+    # --- audio (transcription, podcasts) ---------------------------------------------------------------
+    #: A recording longer than this is cut into chunks transcribed in parallel (DESIGN.md §4).
+    audio_chunk_threshold_seconds: float = Field(default=600.0, gt=0)
+    audio_chunk_seconds: float = Field(default=600.0, gt=0)
+    #: Overlap between chunks, so no word is cut in two; merge_transcript removes the duplicates.
+    audio_chunk_overlap_seconds: float = Field(default=5.0, ge=0)
+    #: Caps on a recording: bytes fetched or read, and duration after probing.
+    audio_max_bytes: int = Field(default=200 * 1024 * 1024, gt=0)
+    audio_max_seconds: float = Field(default=7200.0, gt=0)
+    #: Hosts `https` audio URLs may be fetched from (comma-separated); empty: URLs are refused.
+    audio_allowed_hosts: str = ""
+    audio_fetch_timeout_seconds: float = Field(default=30.0, gt=0)
+    #: Chunks transcribed at once (the Map's MaxConcurrency): keep within the STT provider's concurrency quota.
+    transcribe_max_concurrency: int = Field(default=4, ge=1, le=40)
+    #: Spoken language for transcription (ISO 639-1); empty: detect.
+    transcribe_language: str | None = "en"
+    podcast_crossfade_seconds: float = Field(default=0.25, ge=0, le=5)
+    #: FFmpeg binary; the Lambda layer puts it at /opt/bin/ffmpeg. Unset: the imageio-ffmpeg wheel's binary.
+    ffmpeg_path: str | None = Field(
+        default=None, validation_alias=AliasChoices("FAMILYPLUS_FFMPEG_PATH", "FFMPEG_PATH")
+    )
+    #: Where the offline Whisper model is assembled once (default: <data_dir>/models).
+    whisper_cache_dir: Path | None = None
+    #: Cloud profile: S3 bucket (and key prefix) for recordings, chunks and podcasts.
+    media_bucket: str | None = None
+    media_prefix: str = ""
+    cartesia_version: str = "2025-04-16"
+    cartesia_stt_model: str = "ink-whisper"
+    cartesia_tts_model: str = "sonic-2"
+    #: Cartesia voice ids for the podcast's host and narrator (cloud profile).
+    cartesia_voice_host: str | None = None
+    cartesia_voice_narrator: str | None = None
+    cartesia_timeout_seconds: float = Field(default=120.0, gt=0, le=900)
+
+    @property
+    def allowed_hosts(self) -> list[str]:
+        return [host.strip().lower() for host in self.audio_allowed_hosts.split(",") if host.strip()]
+
     @classmethod
     def settings_customise_sources(
         cls,

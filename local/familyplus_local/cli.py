@@ -1,6 +1,7 @@
 """`familyplus`: run the pipeline locally and operate it like the Step Functions console.
 
-    familyplus run --text "…" [--family ID] [--prompt "…"]
+    familyplus run --text "…" | --text-file F | --audio FILE [--family ID] [--prompt "…"] [--podcast]
+    familyplus podcast RESPONSE_ID | story RESPONSE_ID
     familyplus executions list [--status FAILED] [--since 24h] [--workflow …] [--aws] | executions show ID
     familyplus redrive ID | redrive --status FAILED --since 24h [--dry-run] [--aws]
     familyplus serve | batch FILE.jsonl | schedule run daily-quote | families add/list
@@ -13,7 +14,6 @@ from __future__ import annotations
 import json
 import sys
 import uuid
-from importlib import resources
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -25,6 +25,7 @@ from familyplus_local import ops_cli
 from familyplus_local.display import LiveProgress, console, history_table, print_story
 from familyplus_local.executor import Execution
 from familyplus_local.runner import LocalRunner
+from familyplus_local.workflows import samples_dir
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
 executions_app = typer.Typer(no_args_is_help=True, help="Inspect executions (like the Step Functions console).")
@@ -67,44 +68,97 @@ def show_result(runner: LocalRunner, execution: Execution) -> None:
     response_id = (execution.input or {}).get("responseId") if isinstance(execution.input, dict) else None
     if execution.status == "SUCCEEDED" and response_id:
         store = runner.adapters.store
+        response = store.get_response(response_id)
+        if response.media_type == "audio" and response.transcript:
+            console.rule("[bold]transcript")
+            console.print(response.transcript)
         story = store.get_story(story_id_for(response_id))
         print_story(story, store.list_value_tags(response_id), store.list_wisdom(response_id),
                     store.list_quotes(story.id))
+        if story.podcast_key:
+            console.print(f"[bold]Podcast MP3:[/] {podcast_path(runner, story.podcast_key)}")
     else:
         console.print(f"[bold red]{execution.status}[/] {execution.error}: {execution.cause}")
+
+
+def podcast_path(runner: LocalRunner, key: str) -> Path:
+    media = runner.adapters.media
+    path_for = getattr(media, "path_for", None)  # local media store: a file on this machine
+    return Path(path_for(key)).resolve() if path_for else Path(key)
+
+
+def upload_recording(runner: LocalRunner, response_id: str, recording: Path) -> str:
+    """Copy a recording into the local media store; its key becomes the response's `audioKey`."""
+    if not recording.is_file():
+        raise _fail(f"--audio {recording}: no such file")
+    suffix = "".join(ch for ch in recording.suffix.lower() if ch.isalnum() or ch == ".")[:8]
+    key = f"uploads/{response_id}/recording{suffix}"
+    runner.adapters.media.put(key, recording)
+    return key
 
 
 @app.command()
 def run(
     text: Annotated[str | None, typer.Option(help="The answer's text.")] = None,
     text_file: Annotated[Path | None, typer.Option(help="Read the answer's text from this file.")] = None,
+    audio: Annotated[Path | None, typer.Option(help="A recording of the answer (any format FFmpeg reads).")] = None,
     family: Annotated[str, typer.Option(help="Family id.")] = "family-local",
     prompt: Annotated[str | None, typer.Option(help="The prompt the family member answered.")] = None,
     response_id: Annotated[str | None, typer.Option(help="Response id (default: a new one).")] = None,
+    podcast: Annotated[bool, typer.Option("--podcast", help="Also make a podcast episode of the story.")] = False,
     verbose: Verbose = False,
 ) -> None:
-    """Process one text response end to end and print its story."""
-    if (text is None) == (text_file is None):
-        raise _fail("give exactly one of --text or --text-file")
+    """Process one response (text or recording) end to end and print its story."""
+    if sum(x is not None for x in (text, text_file, audio)) != 1:
+        raise _fail("give exactly one of --text, --text-file or --audio")
     if text_file is not None:
         try:
             text = text_file.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as exc:
             raise _fail(f"cannot read --text-file {text_file}: {exc}") from exc
+    runner = _runner(verbose)
     payload: dict[str, Any] = {
         "responseId": response_id or f"r-{uuid.uuid4().hex[:12]}",
         "familyId": family,
-        "mediaType": "text",
-        "text": text,
+        "mediaType": "text" if audio is None else "audio",
+        "podcast": podcast,
     }
+    if audio is not None:
+        payload["audioKey"] = upload_recording(runner, payload["responseId"], audio)
+    else:
+        payload["text"] = text
     if prompt:
         payload["prompt"] = prompt
-    runner = _runner(verbose)
     execution = process(runner, payload)
     show_result(runner, execution)
     console.print(f"\nexecution: {execution.execution_arn}")
     if execution.status != "SUCCEEDED":
         raise typer.Exit(code=1)
+
+
+@app.command()
+def podcast(
+    response_id: Annotated[str, typer.Argument(help="The processed response whose story to turn into a podcast.")],
+    verbose: Verbose = False,
+) -> None:
+    """Make (or remake) the podcast episode of a story: script, speech per segment, one MP3."""
+    runner = _runner(verbose)
+    try:
+        story = runner.adapters.store.get_story(story_id_for(response_id))
+    except NotFoundError as exc:
+        raise _fail(str(exc)) from exc
+    console.print(f"[bold]▶ generate_podcast[/] {story.id}")
+    execution = runner.start(
+        "generate_podcast",
+        {"storyId": story.id, "responseId": story.response_id, "familyId": story.family_id},
+        listener=LiveProgress(),
+    )
+    if execution.status != "SUCCEEDED":
+        console.print(f"[bold red]{execution.status}[/] {execution.error}: {execution.cause}")
+        raise typer.Exit(code=1)
+    story = runner.adapters.store.get_story(story.id)
+    console.print(f"[bold]Podcast MP3:[/] {podcast_path(runner, story.podcast_key or '')} "
+                  f"({story.podcast_seconds or 0:.1f}s)")
 
 
 # Operations commands (issue 5) live in ops_cli: local database or, with --aws, Step Functions.
@@ -147,9 +201,18 @@ def story(response_id: str) -> None:
 
 
 def sample_responses() -> list[dict[str, Any]]:
-    data = resources.files("familyplus_local.samples").joinpath("text_responses.json").read_text("utf-8")
-    samples: list[dict[str, Any]] = json.loads(data)
+    """The bundled samples: text answers, and one recording (with a podcast of its story)."""
+    samples: list[dict[str, Any]] = json.loads((samples_dir() / "text_responses.json").read_text("utf-8"))
     return samples
+
+
+SAMPLE_RECORDING = {
+    "responseId": "sample-first-job-recording",
+    "familyId": "family-okafor",
+    "mediaType": "audio",
+    "prompt": "Tell us about your first job",
+    "podcast": True,
+}
 
 
 @app.command()
@@ -157,12 +220,19 @@ def demo(verbose: Verbose = False) -> None:
     """Process the bundled sample responses end to end, offline, and show the results."""
     runner = _runner(verbose)
     console.print(f"[dim]local profile · database {runner.settings.database_path} · text cap {MAX_TEXT_CHARS}[/]")
+    recording = dict(SAMPLE_RECORDING)
+    recording["audioKey"] = upload_recording(
+        runner, str(recording["responseId"]), samples_dir() / "audio" / "first_job.ogg"
+    )
     failures = 0
-    for sample in sample_responses():
+    for sample in [*sample_responses(), recording]:
         execution = process(runner, sample)
         show_result(runner, execution)
         console.print(history_table(execution))
         failures += execution.status != "SUCCEEDED"
+    podcasts = runner.executions.list(state_machine_name="generate_podcast", limit=1)
+    if podcasts:
+        console.print(history_table(podcasts[0]))
     console.rule("[bold]search: “advice about hard work”")
     search("advice about hard work", family=None, limit=3)
     if failures:

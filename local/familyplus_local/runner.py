@@ -18,6 +18,7 @@ from familyplus.settings import Settings, load_settings
 
 from familyplus_local.executor import (
     Clock,
+    DirectoryObjectStore,
     Execution,
     ExecutionNotFoundError,
     HistoryEvent,
@@ -54,6 +55,8 @@ class LocalRunner:
         self.clock = clock
         self.lambdas = LocalLambda()
         self.executions = SqliteExecutionStore(self.settings.database_path)
+        # Distributed Map's ItemReader/ResultWriter (S3 on AWS): buckets are folders under <data_dir>/s3.
+        self.objects = DirectoryObjectStore(self.settings.data_dir / "s3")
         self._values = substitutions()
         self._arn_to_workflow = {self._values[wf.arn_key]: wf.name for wf in WORKFLOWS}
 
@@ -88,6 +91,7 @@ class LocalRunner:
                 payload,
                 invoke=self.lambdas.invoke,
                 start_execution=self._start_child,
+                objects=self.objects,
                 clock=self.clock,
                 name=name,
                 state_machine_name=workflow,
@@ -106,6 +110,7 @@ class LocalRunner:
                 previous,
                 invoke=self.lambdas.invoke,
                 start_execution=self._start_child,
+                objects=self.objects,
                 clock=self.clock,
                 listener=on_event,
             ),

@@ -33,6 +33,12 @@ def statemachines_dir() -> Path:
     return Path(__file__).resolve().parents[2] / "statemachines"
 
 
+def samples_dir() -> Path:
+    """`FAMILYPLUS_SAMPLES_DIR`, else the repository's `samples/` (sample responses and recordings)."""
+    configured = os.environ.get("FAMILYPLUS_SAMPLES_DIR")
+    return Path(configured) if configured else Path(__file__).resolve().parents[2] / "samples"
+
+
 def substitute(text: str, values: dict[str, str]) -> str:
     missing = sorted({name for name in _PLACEHOLDER.findall(text) if name not in values})
     if missing:

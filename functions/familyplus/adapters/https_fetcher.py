@@ -21,6 +21,7 @@ import socket
 import ssl
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 from urllib.parse import urljoin
 
 import httpx
@@ -196,3 +197,11 @@ class HttpsFetcher:
             dst.unlink(missing_ok=True)
             raise PermanentError(f"fetching {url!r}: the file is empty (0 bytes)")
         return dst
+
+
+def fetcher_from_settings(settings: Any) -> HttpsFetcher | None:
+    """The fetcher for `settings.allowed_hosts`, or None when no host is allowed (then every URL is refused)."""
+    hosts = settings.allowed_hosts
+    if not hosts:
+        return None
+    return HttpsFetcher(hosts, max_bytes=settings.audio_max_bytes, timeout_s=settings.audio_fetch_timeout_seconds)

@@ -4,11 +4,26 @@ from __future__ import annotations
 
 from typing import Protocol
 
+from familyplus.audio_models import validate_key
 from familyplus.errors import PermanentError
 from familyplus.models import ProcessResponseInput, ResponseRecord, ResponseRef
 from familyplus.ports import Store
 
 STAGE = "accept_response"
+
+
+def check_audio_source(source: str) -> None:
+    """An `audioKey` is a media-store key or an `https` URL (fetched later only from allowed hosts)."""
+    if "://" in source:
+        if not source.lower().startswith("https://"):
+            raise PermanentError(
+                f"audioKey URL must use https: {source[:80]!r}", stage=STAGE, field="audioKey"
+            )
+        return
+    try:
+        validate_key(source)
+    except PermanentError as exc:
+        raise PermanentError(f"audioKey: {exc.message}", stage=STAGE, field="audioKey") from exc
 
 
 class AcceptPorts(Protocol):
@@ -20,8 +35,10 @@ def run(event: ProcessResponseInput, ports: AcceptPorts) -> ResponseRef:
     # Checks that span fields; single-field rules live on the model. Nothing is stored unless all pass.
     if event.media_type == "text" and event.text is None:
         raise PermanentError("text is required when mediaType is 'text'", stage=STAGE, field="text")
-    if event.media_type == "audio" and not event.audio_key:
-        raise PermanentError("audioKey is required when mediaType is 'audio'", stage=STAGE, field="audioKey")
+    if event.media_type == "audio":
+        if not event.audio_key:
+            raise PermanentError("audioKey is required when mediaType is 'audio'", stage=STAGE, field="audioKey")
+        check_audio_source(event.audio_key)
     ports.store.save_response(
         ResponseRecord(
             id=event.response_id,

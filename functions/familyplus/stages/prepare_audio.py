@@ -31,6 +31,8 @@ class PrepareAudioSettings(Protocol):
     def audio_max_bytes(self) -> int: ...
     @property
     def audio_max_seconds(self) -> float: ...
+    @property
+    def transcribe_max_concurrency(self) -> int: ...
 
 
 class PrepareAudioPorts(Protocol):
@@ -98,4 +100,5 @@ def run(event: PrepareAudioEvent, ports: PrepareAudioPorts) -> PrepareAudioOutpu
         duration_seconds=round(speech.duration, 3),
         chunked=len(refs) > 1,
         chunks=refs,
+        max_concurrency=ports.settings.transcribe_max_concurrency,
     )

@@ -28,11 +28,21 @@ Persistence and redrive::
     redrive_execution(machine, failed, invoke=invoke, listener=store.listener(arn))
 
 Supported: Task (`arn:aws:states:::lambda:invoke` with Payload wrapping, direct Lambda function ARNs,
-`arn:aws:states:::states:startExecution[.sync|.sync:2]`), Pass, Choice, Parallel, Map (inline), Wait,
-Succeed, Fail; InputPath/Parameters/ResultSelector/ResultPath/OutputPath with `$$` and intrinsics;
-Retry/Catch; TimeoutSeconds (task and execution). Anything else is refused by `load_definition` with a
+`arn:aws:states:::states:startExecution[.sync|.sync:2]`), Pass, Choice, Parallel, Map, Wait, Succeed,
+Fail; InputPath/Parameters/ResultSelector/ResultPath/OutputPath with `$$` and intrinsics; Retry/Catch;
+TimeoutSeconds (task and execution). Map: INLINE, or DISTRIBUTED (`ProcessorConfig.ExecutionType` STANDARD
+or EXPRESS) with Label, ItemsPath or ItemReader (`arn:aws:states:::s3:getObject`, InputType JSON/JSONL/CSV,
+CSVHeaderLocation FIRST_ROW/GIVEN + CSVHeaders, CSVDelimiter, MaxItems(Path)), ItemSelector, ItemBatcher
+(MaxItemsPerBatch(Path), MaxInputBytesPerBatch(Path), BatchInput), ToleratedFailureCount(Path) /
+ToleratedFailurePercentage(Path) (exceeded → States.ExceedToleratedFailureThreshold) and ResultWriter
+(`arn:aws:states:::s3:putObject`, Bucket/Prefix; manifest.json + SUCCEEDED_0.json/FAILED_0.json) — see
+`states/map_run.py` for the output of failed items. Anything else is refused by `load_definition` with a
 DefinitionError naming the field. Errors raised by `invoke`: TaskError → (error, cause) as given; any other
 exception → its class name, with a Lambda-style JSON cause.
+
+Objects: ItemReader/ResultWriter go through `objects=` (an `ObjectStore`: `get_object(bucket, key) -> bytes`,
+`put_object(bucket, key, data)`), e.g. `DirectoryObjectStore(root)` (files `root/<bucket>/<key>`, keys that
+could leave the bucket refused); a definition that needs it without it → MissingHookError at run start.
 
 Time: every wait and timeout goes through the clock. With `VirtualClock` (sleep advances time instantly)
 a Task's duration is what its own thread slept, so concurrent iterations do not time each other out. With
@@ -44,7 +54,11 @@ Threads: Parallel branches and Map iterations run in thread pools (at most MaxCo
 
 Documented differences from AWS: redrive re-runs a Parallel/Map state whole, and a run that ended in a Fail
 state reached through a Catch is redriven from the state whose error was caught (see `redrive`); Catch
-output always has a "Cause" key ("" when there is none); `$$.Map.Item` is also visible inside iterations.
+output always has a "Cause" key ("" when there is none); `$$.Map.Item` is also visible inside iterations
+of an inline Map. Distributed Map: child executions' events are kept in the parent's history under
+`<Map>/<child index>/...` (AWS keeps separate child histories); STANDARD and EXPRESS children behave alike;
+results are written by a ResultWriter only when the map run succeeds; a CSV row whose field count differs
+from the headers is an ItemReaderFailed error; MaxInputBytesPerBatch bounds the whole child input JSON.
 """
 
 from .clock import Clock, SystemClock, VirtualClock
@@ -56,13 +70,16 @@ from .errors import (
     ExecutionAlreadyExistsError,
     ExecutionNotFoundError,
     InvalidNameError,
+    InvalidObjectKeyError,
     MissingHookError,
+    NoSuchObjectError,
     Problem,
     RedriveError,
     TaskError,
 )
 from .history import Execution, HistoryEvent
 from .names import execution_arn, state_machine_arn, validate_name
+from .objects import DirectoryObjectStore, ObjectStore
 from .persistence import SqliteExecutionStore
 from .runtime import Invoke, StartExecution
 
@@ -70,13 +87,17 @@ __all__ = [
     "AmbiguousExecutionError",
     "Clock",
     "DefinitionError",
+    "DirectoryObjectStore",
     "Execution",
     "ExecutionAlreadyExistsError",
     "ExecutionNotFoundError",
     "HistoryEvent",
     "InvalidNameError",
+    "InvalidObjectKeyError",
     "Invoke",
     "MissingHookError",
+    "NoSuchObjectError",
+    "ObjectStore",
     "Problem",
     "RedriveError",
     "SqliteExecutionStore",

@@ -7,6 +7,7 @@ import json
 import random
 import uuid
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -23,6 +24,7 @@ from .errors import (
 )
 from .history import ABORTED, FAILED, RUNNING, SUCCEEDED, TIMED_OUT, Execution, HistoryEvent, Recorder
 from .names import execution_arn, validate_name
+from .objects import ObjectStore
 from .redrive import resume_point
 from .runtime import Invoke, RunContext, StartExecution
 from .states.machine import run_machine
@@ -37,6 +39,7 @@ def run_state_machine(
     *,
     invoke: Invoke,
     start_execution: StartExecution | None = None,
+    objects: ObjectStore | None = None,
     clock: Clock | None = None,
     name: str | None = None,
     state_machine_name: str = "local",
@@ -46,11 +49,16 @@ def run_state_machine(
 ) -> Execution:
     """Run a state machine to completion in this process and return the finished Execution.
 
+    Hooks: `invoke(function, payload)` runs Lambda functions; `start_execution(arn, input, name, wait)` runs
+    `states:startExecution` tasks; `objects` (an ObjectStore: `get_object(bucket, key) -> bytes`,
+    `put_object(bucket, key, data)`) serves a distributed Map's ItemReader and ResultWriter.
+
     Raises DefinitionError (bad definition), MissingHookError (e.g. startExecution used without
-    `start_execution`), InvalidNameError (bad name) or ValueError (input not JSON) before anything runs;
-    failures *of the workflow* are reported in the returned Execution (status FAILED/TIMED_OUT).
+    `start_execution`, an ItemReader/ResultWriter without `objects`), InvalidNameError (bad name) or
+    ValueError (input not JSON) before anything runs; failures *of the workflow* are reported in the returned
+    Execution (status FAILED/TIMED_OUT).
     """
-    machine = _prepare(definition, invoke, start_execution, max_workers)
+    machine = _prepare(definition, invoke, start_execution, objects, max_workers)
     validate_name(state_machine_name, "state machine name")
     name = validate_name(name if name is not None else str(uuid.uuid4()))
     clock = clock or SystemClock()
@@ -66,9 +74,8 @@ def run_state_machine(
     )
     recorder = Recorder(execution, clock, listener)
     recorder.emit("ExecutionStarted", input=data)
-    return _drive(
-        machine, execution, recorder, invoke, start_execution, clock, rng, max_workers, machine.start_at, data, started
-    )
+    hooks = _Hooks(invoke, start_execution, objects)
+    return _drive(machine, execution, recorder, hooks, clock, rng, max_workers, machine.start_at, data, started)
 
 
 def redrive_execution(
@@ -77,6 +84,7 @@ def redrive_execution(
     *,
     invoke: Invoke,
     start_execution: StartExecution | None = None,
+    objects: ObjectStore | None = None,
     clock: Clock | None = None,
     listener: Listener | None = None,
     rng: random.Random | None = None,
@@ -94,7 +102,7 @@ def redrive_execution(
             f"execution {execution.execution_arn} is {execution.status}: only FAILED, TIMED_OUT "
             "or ABORTED executions can be redriven"
         )
-    machine = _prepare(definition, invoke, start_execution, max_workers)
+    machine = _prepare(definition, invoke, start_execution, objects, max_workers)
     state, data = resume_point(machine, execution)
     clock = clock or SystemClock()
     now = clock.now()
@@ -103,11 +111,23 @@ def redrive_execution(
     execution.redrive_count += 1
     recorder = Recorder(execution, clock, listener)
     recorder.emit("ExecutionRedriven", state=state, input=data)
-    return _drive(machine, execution, recorder, invoke, start_execution, clock, rng, max_workers, state, data, now)
+    hooks = _Hooks(invoke, start_execution, objects)
+    return _drive(machine, execution, recorder, hooks, clock, rng, max_workers, state, data, now)
+
+
+@dataclass(frozen=True)
+class _Hooks:
+    invoke: Invoke
+    start_execution: StartExecution | None
+    objects: ObjectStore | None
 
 
 def _prepare(
-    definition: Definition, invoke: Invoke, start_execution: StartExecution | None, max_workers: int
+    definition: Definition,
+    invoke: Invoke,
+    start_execution: StartExecution | None,
+    objects: ObjectStore | None,
+    max_workers: int,
 ) -> StateMachine:
     machine = definition if isinstance(definition, StateMachine) else load_definition(definition)
     if not callable(invoke):
@@ -117,6 +137,16 @@ def _prepare(
             "the definition uses arn:aws:states:::states:startExecution but no start_execution "
             "hook was given (start_execution=(state_machine_arn, input, name, wait) -> dict)"
         )
+    if machine.uses_objects and objects is None:
+        raise MissingHookError(
+            "the definition has a distributed Map with an ItemReader (s3:getObject) or a ResultWriter "
+            "(s3:putObject) but no objects hook was given (objects=DirectoryObjectStore(root), or any object "
+            "with get_object(bucket, key) -> bytes and put_object(bucket, key, data))"
+        )
+    if objects is not None and not (
+        callable(getattr(objects, "get_object", None)) and callable(getattr(objects, "put_object", None))
+    ):
+        raise MissingHookError("objects must have get_object(bucket, key) and put_object(bucket, key, data)")
     if not isinstance(max_workers, int) or max_workers < 1:
         raise ValueError(f"max_workers must be a positive integer, got {max_workers!r}")
     return machine
@@ -133,8 +163,7 @@ def _drive(
     machine: StateMachine,
     execution: Execution,
     recorder: Recorder,
-    invoke: Invoke,
-    start_execution: StartExecution | None,
+    hooks: _Hooks,
     clock: Clock,
     rng: random.Random | None,
     max_workers: int,
@@ -145,8 +174,9 @@ def _drive(
     rc = RunContext(
         machine,
         execution,
-        invoke=invoke,
-        start_execution=start_execution,
+        invoke=hooks.invoke,
+        start_execution=hooks.start_execution,
+        objects=hooks.objects,
         clock=clock,
         rng=rng or random.Random(),
         max_workers=max_workers,

@@ -16,6 +16,9 @@ STATES_NO_CHOICE_MATCHED = "States.NoChoiceMatched"
 STATES_INTRINSIC_FAILURE = "States.IntrinsicFailure"
 STATES_RESULT_PATH_MATCH_FAILURE = "States.ResultPathMatchFailure"
 STATES_BRANCH_FAILED = "States.BranchFailed"
+STATES_EXCEED_TOLERATED_FAILURE_THRESHOLD = "States.ExceedToleratedFailureThreshold"
+STATES_ITEM_READER_FAILED = "States.ItemReaderFailed"
+STATES_RESULT_WRITER_FAILED = "States.ResultWriterFailed"
 
 
 @dataclass(frozen=True)
@@ -47,7 +50,20 @@ class RedriveError(ValueError):
 
 class MissingHookError(ValueError):
     """Raised at run start when the definition uses a resource whose hook was not given
-    (e.g. `arn:aws:states:::states:startExecution` without `start_execution=`)."""
+    (e.g. `arn:aws:states:::states:startExecution` without `start_execution=`, or a distributed Map's
+    ItemReader/ResultWriter without `objects=`)."""
+
+
+class InvalidObjectKeyError(ValueError):
+    """Raised by `DirectoryObjectStore` when a bucket name or object key is invalid or could reach outside the
+    bucket's directory (absolute keys, `..` segments, symlinks leading elsewhere, ...)."""
+
+
+class NoSuchObjectError(KeyError):
+    """Raised by `DirectoryObjectStore.get_object` when the object does not exist (S3's NoSuchKey)."""
+
+    def __str__(self) -> str:  # KeyError would quote the whole message
+        return str(self.args[0]) if self.args else "no such object"
 
 
 class InvalidNameError(ValueError):

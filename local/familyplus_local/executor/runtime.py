@@ -16,6 +16,7 @@ from .env import Env
 from .errors import AbortedSignal, ExecutionTimedOutSignal
 from .history import Execution, HistoryEvent, Recorder
 from .names import state_machine_arn
+from .objects import ObjectStore
 
 Invoke = Callable[[str, Any], Any]
 StartExecution = Callable[[str, Any, str | None, bool], dict[str, Any]]
@@ -46,13 +47,27 @@ class CancelToken:
 
 
 @dataclass(frozen=True)
+class ChildExecution:
+    """A child workflow execution of a distributed Map: what `$$.Execution` / `$$.StateMachine` show in it."""
+
+    arn: str
+    name: str
+    input: Any
+    start: datetime
+    state_machine_arn: str
+    state_machine_name: str
+
+
+@dataclass(frozen=True)
 class Frame:
     """Where states run: `prefix` of event paths ("" at top level, "Analyze/branch 0/", "ChunkMap/3/"),
-    the cancellation token of the enclosing branch, and the Map item (index, value) if inside a Map."""
+    the cancellation token of the enclosing branch, the Map item (index, value) if inside a Map, and the
+    child execution if inside a distributed Map."""
 
     prefix: str
     cancel: CancelToken
     map_item: tuple[int, Any] | None = None
+    child: ChildExecution | None = None
 
 
 class RunContext:
@@ -63,6 +78,7 @@ class RunContext:
         *,
         invoke: Invoke,
         start_execution: StartExecution | None,
+        objects: ObjectStore | None = None,
         clock: Clock,
         rng: random.Random,
         max_workers: int,
@@ -73,6 +89,7 @@ class RunContext:
         self.execution = execution
         self.invoke = invoke
         self.start_execution = start_execution
+        self.objects = objects
         self.clock = clock
         self.rng = rng
         self.max_workers = max_workers
@@ -125,17 +142,20 @@ class RunContext:
     # ---- context object ----
     def env(self, frame: Frame, state: str, entered: datetime, retry_count: int = 0) -> Env:
         def context() -> dict[str, Any]:
-            execution = self.execution
+            execution, child = self.execution, frame.child
             ctx: dict[str, Any] = {
                 "Execution": {
-                    "Id": execution.execution_arn,
-                    "Name": execution.name,
-                    "Input": execution.input,
-                    "StartTime": iso_millis(execution.start_date),
-                    "RedriveCount": execution.redrive_count,
+                    "Id": child.arn if child else execution.execution_arn,
+                    "Name": child.name if child else execution.name,
+                    "Input": child.input if child else execution.input,
+                    "StartTime": iso_millis(child.start if child else execution.start_date),
+                    "RedriveCount": 0 if child else execution.redrive_count,
                     "RoleArn": "arn:aws:iam::000000000000:role/local-executor",
                 },
-                "StateMachine": {"Id": self._machine_arn, "Name": execution.state_machine_name},
+                "StateMachine": {
+                    "Id": child.state_machine_arn if child else self._machine_arn,
+                    "Name": child.state_machine_name if child else execution.state_machine_name,
+                },
                 "State": {"Name": state, "EnteredTime": iso_millis(entered), "RetryCount": retry_count},
             }
             if frame.map_item is not None:

@@ -100,7 +100,7 @@ def test_long_recording_is_chunked_and_merged_without_duplicates(
     starts = [w.start for w in stored.words]
     assert starts == sorted(starts) and stored.words[-1].end <= duration + 0.5
     # The check above can fail: the chunk transcripts, simply concatenated, do say the overlaps twice.
-    naive = " ".join(Transcript.model_validate_json(pipeline.media.get_bytes(f"work/long1/chunk-{i:03d}.json")).text
+    naive = " ".join(Transcript.model_validate_json(pipeline.media.get_bytes(f"tmp/long1/chunk-{i:03d}.json")).text
                      for i in range(len(prepared.chunks)))
     assert any(n > said[t] for t, n in trigrams(naive).items() if t in said)
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable, Iterator
+from types import SimpleNamespace
 from typing import Any
 
 import boto3
@@ -53,7 +54,8 @@ def moto_sfn(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[[dict[str, An
         return {"StatusCode": 200, "ExecutedVersion": "$LATEST", "Payload": result}
 
     monkeypatch.setattr(lambda_eval_utils, "_invoke_lambda_function", invoke_in_process)
-    monkeypatch.setattr(retrier_decl.time, "sleep", slept.append)
+    # Only the retrier's clock: patching time.sleep itself would also turn the polling loop below into a spin.
+    monkeypatch.setattr(retrier_decl, "time", SimpleNamespace(sleep=slept.append))
 
     with mock_aws(config={"stepfunctions": {"execute_state_machine": True}}):
         client = boto3.client("stepfunctions", region_name=REGION)
@@ -65,11 +67,12 @@ def moto_sfn(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[[dict[str, An
 
         def run(payload: dict[str, Any]) -> tuple[dict[str, Any], list]:
             execution_arn = client.start_execution(stateMachineArn=arn, input=json.dumps(payload))["executionArn"]
-            deadline = time.monotonic() + 60
+            deadline = time.monotonic() + 120
             while (described := client.describe_execution(executionArn=execution_arn))["status"] == "RUNNING":
                 assert time.monotonic() < deadline, "moto execution did not finish"
                 time.sleep(0.05)
             events = client.get_execution_history(executionArn=execution_arn, maxResults=1000)["events"]
+            run.slept = list(slept)  # type: ignore[attr-defined]
             return described, events
 
         yield run
@@ -103,3 +106,8 @@ def test_both_engines_agree(
     assert json.loads(json.dumps(ours.output).replace("r-ours", "r-moto")) == theirs
     assert ours_attempts(ours, "TagValues") == moto_attempts(events, "tag-values") == failures + 1
     assert ours_attempts(ours, "WriteStory") == moto_attempts(events, "write-story") == 1
+    # Both engines waited once per retry, within the policy's bounds (1 s then 2 s, full jitter)
+    ours_waits = [e.retry_delay for e in ours.history if e.type == "TaskFailed"]
+    assert len(ours_waits) == len(moto_sfn.slept) == failures  # type: ignore[attr-defined]
+    for n, (a, b) in enumerate(zip(ours_waits, moto_sfn.slept, strict=True)):  # type: ignore[attr-defined]
+        assert 0 <= a <= 2**n and 0 <= b <= 2**n

@@ -100,15 +100,21 @@ def test_the_base_definition_is_valid() -> None:
         (
             "/States/Fan/ItemReader",
             {},
-            "/States/Fan/ItemReader: state 'Fan' (Map): 'ItemReader' is not supported: belongs to the distributed Map",
+            "/States/Fan/ItemReader: state 'Fan' (Map): 'ItemReader' is only allowed in a distributed Map",
         ),
-        ("/States/Fan/ResultWriter", {}, "'ResultWriter' is not supported"),
-        ("/States/Fan/ItemBatcher", {}, "'ItemBatcher' is not supported"),
-        ("/States/Fan/ToleratedFailurePercentage", 5, "'ToleratedFailurePercentage' is not supported"),
+        ("/States/Fan/ResultWriter", {}, "'ResultWriter' is only allowed in a distributed Map"),
+        ("/States/Fan/ItemBatcher", {}, "'ItemBatcher' is only allowed in a distributed Map"),
+        ("/States/Fan/ToleratedFailurePercentage", 5, "'ToleratedFailurePercentage' is only allowed in a distributed"),
         (
             "/States/Fan/ItemProcessor/ProcessorConfig/Mode",
             "DISTRIBUTED",
-            "/States/Fan/ItemProcessor/ProcessorConfig/Mode: Map Mode 'DISTRIBUTED'",
+            "/States/Fan/ItemProcessor/ProcessorConfig/ExecutionType: state 'Fan' (Map): a distributed Map needs "
+            "ExecutionType STANDARD or EXPRESS, got nothing",
+        ),
+        (
+            "/States/Fan/ItemProcessor/ProcessorConfig/Mode",
+            "PARALLEL",
+            "/States/Fan/ItemProcessor/ProcessorConfig/Mode: state 'Fan' (Map): Mode must be INLINE or DISTRIBUTED",
         ),
         ("/States/Fan/ItemProcessor", ..., "a Map needs an ItemProcessor"),
         ("/States/Fan/ItemSelector", {"a": 1}, None),  # valid alone; see the next case

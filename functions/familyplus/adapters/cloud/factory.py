@@ -149,3 +149,41 @@ class CloudAdapters:
         from familyplus.adapters.cloud.bedrock_adapters import BedrockPodcastScriptWriter
 
         return IdempotentPodcastWriter(BedrockPodcastScriptWriter(self.bedrock), self.cache)
+
+    # --- audio (issue 6) -------------------------------------------------------------------------------
+
+    @cached_property
+    def media(self) -> Any:
+        from familyplus.adapters.cloud.s3_media_store import S3MediaStore
+        from familyplus.adapters.https_fetcher import fetcher_from_settings
+
+        bucket = _required(self.settings.media_bucket, "FAMILYPLUS_MEDIA_BUCKET")
+        return S3MediaStore(bucket, prefix=self.settings.media_prefix, fetcher=fetcher_from_settings(self.settings))
+
+    @cached_property
+    def transcriber(self) -> Any:
+        from familyplus.adapters.cloud.cartesia import CartesiaTranscriber
+
+        s = self.settings
+        return CartesiaTranscriber(
+            _required(s.cartesia_api_key, "CARTESIA_API_KEY"),
+            model=s.cartesia_stt_model,
+            version=s.cartesia_version,
+            timeout_s=s.cartesia_timeout_seconds,
+        )
+
+    @cached_property
+    def speech(self) -> Any:
+        from familyplus.adapters.cloud.cartesia import CartesiaSpeech
+
+        s = self.settings
+        return CartesiaSpeech(
+            _required(s.cartesia_api_key, "CARTESIA_API_KEY"),
+            voices={
+                "host": _required(s.cartesia_voice_host, "FAMILYPLUS_CARTESIA_VOICE_HOST"),
+                "narrator": _required(s.cartesia_voice_narrator, "FAMILYPLUS_CARTESIA_VOICE_NARRATOR"),
+            },
+            model=s.cartesia_tts_model,
+            version=s.cartesia_version,
+            timeout_s=s.cartesia_timeout_seconds,
+        )

@@ -52,6 +52,7 @@ def load_definition(
         comment=document.get("Comment"),
         source=document,
         resources=frozenset(builder.resources),
+        uses_objects=builder.uses_objects,
     )
 
 
@@ -106,8 +107,6 @@ def _build_machine(builder: StateBuilder, raw: Any, pointer: str, kind: str) -> 
         r.problem(pointer, f"{what} must be a JSON object")
         return None
     r.fields(raw, _MACHINE_FIELDS[kind], pointer, what if kind != "top" else "")
-    if kind == "processor":
-        _check_processor_config(r, raw.get("ProcessorConfig", {}), f"{pointer}/ProcessorConfig")
     states_raw = raw.get("States")
     if not isinstance(states_raw, dict) or not states_raw:
         r.problem(f"{pointer}/States", f"{what} needs a non-empty States object")
@@ -128,19 +127,6 @@ def _build_machine(builder: StateBuilder, raw: Any, pointer: str, kind: str) -> 
     _check_transitions(r, states)
     _check_reachable(r, start_at, states)
     return Machine(start_at, states)
-
-
-def _check_processor_config(r: Reader, config: Any, pointer: str) -> None:
-    if not isinstance(config, dict):
-        r.problem(pointer, "ProcessorConfig must be an object")
-        return
-    for key, value in config.items():
-        if key == "Mode" and value == "INLINE":
-            continue
-        if key == "Mode":
-            r.problem(f"{pointer}/Mode", f"Map Mode {value!r} is not supported (INLINE only)")
-        else:
-            r.problem(f"{pointer}/{key}", f"ProcessorConfig field {key!r} is not supported (distributed Map)")
 
 
 def _targets(state: State) -> list[tuple[str, str]]:

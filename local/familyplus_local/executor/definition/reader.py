@@ -26,11 +26,13 @@ ALLOWED_FIELDS: dict[str, set[str]] = {
     | _IO
     | _TRANSITION
     | _RESULT
-    | {"ItemsPath", "ItemSelector", "ItemProcessor", "Iterator", "MaxConcurrency", "MaxConcurrencyPath"},
+    | {"ItemsPath", "ItemSelector", "ItemProcessor", "Iterator", "MaxConcurrency", "MaxConcurrencyPath"}
+    | {"ItemReader", "ItemBatcher", "ResultWriter", "Label"}  # distributed Map (checked in distributed.py)
+    | {"ToleratedFailureCount", "ToleratedFailureCountPath", "ToleratedFailurePercentage"}
+    | {"ToleratedFailurePercentagePath"},
 }
 
 _JSONATA = "belongs to the JSONata query language / workflow variables, which this executor does not support"
-_DISTRIBUTED = "belongs to the distributed Map state, which this executor does not support (inline Map only)"
 # Known ASL fields that are refused, with the reason given to the user.
 UNSUPPORTED_FIELDS: dict[str, str] = {
     "HeartbeatSeconds": "task heartbeats (activities, .waitForTaskToken callbacks) are not supported",
@@ -40,14 +42,6 @@ UNSUPPORTED_FIELDS: dict[str, str] = {
     "Output": _JSONATA,
     "Assign": _JSONATA,
     "Items": _JSONATA,
-    "ItemReader": _DISTRIBUTED,
-    "ResultWriter": _DISTRIBUTED,
-    "ItemBatcher": _DISTRIBUTED,
-    "Label": _DISTRIBUTED,
-    "ToleratedFailurePercentage": "tolerated failure thresholds (distributed Map) are not supported",
-    "ToleratedFailurePercentagePath": "tolerated failure thresholds (distributed Map) are not supported",
-    "ToleratedFailureCount": "tolerated failure thresholds (distributed Map) are not supported",
-    "ToleratedFailureCountPath": "tolerated failure thresholds (distributed Map) are not supported",
 }
 
 MISSING = object()

@@ -7,6 +7,7 @@ from typing import Any
 
 from ..choice import ChoiceRule, compile_rule
 from ..timestamps import parse_timestamp
+from .distributed import read_distributed
 from .model import (
     ChoiceState,
     FailState,
@@ -34,6 +35,7 @@ class StateBuilder:
         self.r = reader
         self.build_machine = build_machine
         self.resources: set[ResourceKind] = set()
+        self.uses_objects = False  # some distributed Map has an ItemReader or a ResultWriter
 
     def build(self, name: str, raw: Any, pointer: str) -> State | None:
         r = self.r
@@ -186,6 +188,9 @@ class StateBuilder:
         results = self._results({k: v for k, v in raw.items() if k != "Parameters"}, pointer, label, common)
         selector_key = "ItemSelector" if "ItemSelector" in raw else "Parameters"
         concurrency = r.number(raw, "MaxConcurrency", pointer, label, minimum=0)
+        distributed = read_distributed(r, raw, pointer, label, common["name"])
+        if distributed is not None and (distributed.reader is not None or distributed.writer is not None):
+            self.uses_objects = True
         return MapState(
             **results,
             items_path=r.path(raw, "ItemsPath", pointer, label, reference=True, nullable=False),
@@ -195,4 +200,5 @@ class StateBuilder:
             max_concurrency_path=r.path(
                 raw, "MaxConcurrencyPath", pointer, label, reference=True, default=None, nullable=False
             ),
+            distributed=distributed,
         )

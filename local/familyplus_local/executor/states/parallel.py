@@ -7,12 +7,12 @@ from datetime import datetime
 from typing import Any
 
 from ..definition.model import MapState, ParallelState, State
-from ..env import Env
-from ..errors import STATES_RUNTIME, AbortedSignal, ExecutionTimedOutSignal, StatesFailure
-from ..processing import build, merge_result, read_value, select
+from ..errors import AbortedSignal, ExecutionTimedOutSignal, StatesFailure
+from ..processing import build, merge_result, select
 from ..runtime import CancelToken, Frame, RunContext
 from . import machine
 from .common import Outcome, enter, with_retry
+from .distributed import items_at_path, map_concurrency, run_distributed_map
 from .fanout import fan_out
 
 
@@ -30,7 +30,7 @@ def run_parallel(rc: RunContext, state: State, state_input: Any, frame: Frame) -
 
         def job(index: int) -> Any:
             def run(token: CancelToken) -> Any:
-                branch_frame = Frame(f"{frame.prefix}{state.name}/branch {index}/", token, frame.map_item)
+                branch_frame = Frame(f"{frame.prefix}{state.name}/branch {index}/", token, frame.map_item, frame.child)
                 return machine.run_machine(rc, state.branches[index], branch_input, branch_frame)
 
             return run
@@ -45,22 +45,18 @@ def run_parallel(rc: RunContext, state: State, state_input: Any, frame: Frame) -
 
 def run_map(rc: RunContext, state: State, state_input: Any, frame: Frame) -> Outcome:
     """One iteration of the item processor per item of ItemsPath, at most MaxConcurrency (0: unbounded;
-    always capped by the run's max_workers) at once; the result is the array of outputs in item order."""
+    always capped by the run's max_workers) at once; the result is the array of outputs in item order.
+    A distributed Map (ProcessorConfig.Mode DISTRIBUTED) runs as a map run of child executions instead."""
     assert isinstance(state, MapState)
+    if state.distributed is not None:
+        return run_distributed_map(rc, state, state_input, frame)
     entered = enter(rc, state, state_input, frame)
 
     def attempt(retry_count: int) -> Any:
         env = rc.env(frame, state.name, entered, retry_count)
         effective = select(state.input_path, state_input, env, "InputPath", state.name)
-        assert state.items_path is not None and state.processor is not None
-        items = read_value(state.items_path, effective, env, "ItemsPath", state.name)
-        if not isinstance(items, list):
-            raise StatesFailure(
-                STATES_RUNTIME,
-                f"State {state.name!r}: ItemsPath {state.items_path.text!r} "
-                f"must select an array, got {type(items).__name__}",
-            )
-        limit = _concurrency(rc, state, effective, env)
+        items = items_at_path(state, effective, env)
+        limit = map_concurrency(state, effective, env)
         rc.emit("MapStateStarted", frame, state.name, attempt=retry_count, output={"length": len(items)})
         jobs = [
             _iteration(rc, state, frame, entered, retry_count, index, item, effective)
@@ -72,17 +68,6 @@ def run_map(rc: RunContext, state: State, state_input: Any, frame: Frame) -> Out
         return select(state.output_path, output, env, "OutputPath", state.name)
 
     return with_retry(rc, state, state_input, frame, attempt)
-
-
-def _concurrency(rc: RunContext, state: MapState, effective: Any, env: Env) -> int:
-    if state.max_concurrency_path is None:
-        return state.max_concurrency
-    value = read_value(state.max_concurrency_path, effective, env, "MaxConcurrencyPath", state.name)
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise StatesFailure(
-            STATES_RUNTIME, f"State {state.name!r}: MaxConcurrencyPath must give a non-negative integer, got {value!r}"
-        )
-    return value
 
 
 def _iteration(
@@ -98,7 +83,7 @@ def _iteration(
     path = f"{frame.prefix}{state.name}/{index}"
 
     def run(token: CancelToken) -> Any:
-        item_frame = Frame(path + "/", token, (index, item))
+        item_frame = Frame(path + "/", token, (index, item), frame.child)
         rc.emit("MapIterationStarted", frame, state.name, attempt=retry_count, path=path, input=item)
         try:
             # ItemSelector sees the Map's effective input as `$` and the item as `$$.Map.Item.Value`.

@@ -1,0 +1,271 @@
+"""Reading (and validating) what a distributed Map adds: ProcessorConfig Mode/ExecutionType, Label, ItemReader,
+ItemBatcher, ResultWriter and the tolerated-failure thresholds. Those fields are refused on an inline Map, and
+every variant the executor does not implement (other readers, input types, WriterConfig, ...) is refused here."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from ..errors import InvalidNameError
+from ..names import validate_name
+from ..paths import JsonPath
+from .model import DistributedConfig, ItemBatcherSpec, ItemReaderSpec
+from .reader import MISSING, Reader
+
+GET_OBJECT = "arn:aws:states:::s3:getObject"
+PUT_OBJECT = "arn:aws:states:::s3:putObject"
+MAX_ITEMS_LIMIT = 100_000_000  # AWS's ceiling for ItemReader MaxItems
+MAX_BATCH_BYTES = 256 * 1024  # AWS's ceiling for MaxInputBytesPerBatch (the state payload quota)
+MAX_LABEL = 40
+
+DISTRIBUTED_ONLY = (
+    "ItemReader",
+    "ItemBatcher",
+    "ResultWriter",
+    "Label",
+    "ToleratedFailureCount",
+    "ToleratedFailureCountPath",
+    "ToleratedFailurePercentage",
+    "ToleratedFailurePercentagePath",
+)
+_PROCESSOR_CONFIG = {"Mode", "ExecutionType"}
+_READER = {"Resource", "ReaderConfig", "Parameters"}
+_READER_CONFIG = {"InputType", "CSVHeaderLocation", "CSVHeaders", "CSVDelimiter", "MaxItems", "MaxItemsPath"}
+_CSV_ONLY = ("CSVHeaderLocation", "CSVHeaders", "CSVDelimiter")
+_DELIMITERS = {"COMMA": ",", "PIPE": "|", "SEMICOLON": ";", "SPACE": " ", "TAB": "\t"}
+_BATCHER = {
+    "MaxItemsPerBatch",
+    "MaxItemsPerBatchPath",
+    "MaxInputBytesPerBatch",
+    "MaxInputBytesPerBatchPath",
+    "BatchInput",
+}
+_WRITER = {"Resource", "Parameters"}
+
+
+def read_distributed(r: Reader, raw: dict[str, Any], pointer: str, label: str, name: str) -> DistributedConfig | None:
+    """The DistributedConfig of a Map state, or None for an inline Map (whose distributed-only fields are
+    reported as problems)."""
+    mode, execution_type = _processor_config(r, raw, pointer, label)
+    if mode != "DISTRIBUTED":
+        for key in DISTRIBUTED_ONLY:
+            if key in raw:
+                r.problem(
+                    f"{pointer}/{key}",
+                    f"{key!r} is only allowed in a distributed Map (ItemProcessor.ProcessorConfig.Mode DISTRIBUTED)",
+                    label,
+                )
+        return None
+    if "ItemReader" in raw and "ItemsPath" in raw:
+        r.problem(
+            f"{pointer}/ItemsPath",
+            "ItemsPath cannot be combined with ItemReader (the items come from the object the reader gets)",
+            label,
+        )
+    r.exclusive(raw, ("ToleratedFailureCount", "ToleratedFailureCountPath"), pointer, label)
+    r.exclusive(raw, ("ToleratedFailurePercentage", "ToleratedFailurePercentagePath"), pointer, label)
+    count = r.number(raw, "ToleratedFailureCount", pointer, label, minimum=0)
+    percentage = r.number(raw, "ToleratedFailurePercentage", pointer, label, integer=False, minimum=0)
+    if percentage is not MISSING and percentage > 100:
+        r.problem(f"{pointer}/ToleratedFailurePercentage", f"must be at most 100, got {percentage!r}", label)
+    return DistributedConfig(
+        execution_type=execution_type,
+        label=_label(r, raw, pointer, label, name),
+        reader=_reader(r, raw["ItemReader"], f"{pointer}/ItemReader", label) if "ItemReader" in raw else None,
+        batcher=_batcher(r, raw["ItemBatcher"], f"{pointer}/ItemBatcher", label) if "ItemBatcher" in raw else None,
+        writer=_writer(r, raw["ResultWriter"], f"{pointer}/ResultWriter", label) if "ResultWriter" in raw else None,
+        tolerated_count=None if count is MISSING else count,
+        tolerated_count_path=_ref(r, raw, "ToleratedFailureCountPath", pointer, label),
+        tolerated_percentage=None if percentage is MISSING else float(percentage),
+        tolerated_percentage_path=_ref(r, raw, "ToleratedFailurePercentagePath", pointer, label),
+    )
+
+
+def _ref(r: Reader, obj: dict[str, Any], key: str, pointer: str, label: str) -> JsonPath | None:
+    return r.path(obj, key, pointer, label, reference=True, default=None, nullable=False)
+
+
+def _processor_config(r: Reader, raw: dict[str, Any], pointer: str, label: str) -> tuple[str, str]:
+    processor = raw.get("ItemProcessor")
+    if not isinstance(processor, dict) or "ProcessorConfig" not in processor:
+        return "INLINE", ""
+    where = f"{pointer}/ItemProcessor/ProcessorConfig"
+    config = processor["ProcessorConfig"]
+    if not isinstance(config, dict):
+        r.problem(where, f"ProcessorConfig must be an object, got {config!r}", label)
+        return "INLINE", ""
+    r.fields(config, _PROCESSOR_CONFIG, where, label)
+    mode = config.get("Mode", "INLINE")
+    if mode not in ("INLINE", "DISTRIBUTED"):
+        r.problem(f"{where}/Mode", f"Mode must be INLINE or DISTRIBUTED, got {mode!r}", label)
+        return "INLINE", ""
+    execution_type = config.get("ExecutionType", MISSING)
+    if mode == "INLINE":
+        if execution_type is not MISSING:
+            r.problem(f"{where}/ExecutionType", "ExecutionType is only allowed with Mode DISTRIBUTED", label)
+        return mode, ""
+    if execution_type not in ("STANDARD", "EXPRESS"):
+        got = "nothing" if execution_type is MISSING else repr(execution_type)
+        r.problem(
+            f"{where}/ExecutionType", f"a distributed Map needs ExecutionType STANDARD or EXPRESS, got {got}", label
+        )
+        execution_type = "STANDARD"
+    return mode, execution_type
+
+
+def _label(r: Reader, raw: dict[str, Any], pointer: str, label: str, name: str) -> str:
+    given = raw.get("Label", MISSING)
+    if given is MISSING:
+        try:  # readable ARNs when the state name is a valid label; otherwise a stable generated one
+            return validate_name(name, "Label") if len(name) <= MAX_LABEL else str(uuid.uuid5(uuid.NAMESPACE_URL, name))
+        except InvalidNameError:
+            return str(uuid.uuid5(uuid.NAMESPACE_URL, name))
+    problem = None
+    if not isinstance(given, str) or not 1 <= len(given) <= MAX_LABEL:
+        problem = f"Label must be a string of 1-{MAX_LABEL} characters, got {given!r}"
+    else:
+        try:
+            validate_name(given, "Label")
+        except InvalidNameError as exc:
+            problem = str(exc)
+    if problem:
+        r.problem(f"{pointer}/Label", problem, label)
+        return "invalid"
+    return str(given)
+
+
+def _object(r: Reader, value: Any, pointer: str, label: str, what: str, allowed: set[str]) -> dict[str, Any] | None:
+    if not isinstance(value, dict):
+        r.problem(pointer, f"{what} must be a JSON object, got {value!r}", label)
+        return None
+    r.fields(value, allowed, pointer, label)
+    return value
+
+
+def _resource(r: Reader, obj: dict[str, Any], pointer: str, label: str, what: str, expected: str) -> None:
+    resource = obj.get("Resource", MISSING)
+    if resource != expected:
+        got = "nothing" if resource is MISSING else repr(resource)
+        r.problem(
+            f"{pointer}/Resource", f"{what} Resource must be {expected!r} (the only one supported), got {got}", label
+        )
+
+
+def _parameters(
+    r: Reader, obj: dict[str, Any], pointer: str, label: str, what: str, required: set[str], allowed: set[str]
+) -> Any:
+    params = obj.get("Parameters")
+    if not isinstance(params, dict):
+        r.problem(f"{pointer}/Parameters", f"{what} needs Parameters with {sorted(required)}", label)
+        return None
+    names = {key.removesuffix(".$") for key in params}
+    for key in params:
+        if key.removesuffix(".$") not in allowed:
+            r.problem(
+                f"{pointer}/Parameters/{key}",
+                f"{what} parameter {key!r} is not supported (supported: {sorted(allowed)})",
+                label,
+            )
+    for key in sorted(required - names):
+        r.problem(f"{pointer}/Parameters", f"{what} needs the parameter {key!r}", label)
+    return r.template(obj, "Parameters", pointer, label)
+
+
+def _reader(r: Reader, raw: Any, pointer: str, label: str) -> ItemReaderSpec | None:
+    obj = _object(r, raw, pointer, label, "ItemReader", _READER)
+    if obj is None:
+        return None
+    _resource(r, obj, pointer, label, "ItemReader", GET_OBJECT)
+    parameters = _parameters(r, obj, pointer, label, "ItemReader", {"Bucket", "Key"}, {"Bucket", "Key"})
+    where = f"{pointer}/ReaderConfig"
+    config = _object(r, obj.get("ReaderConfig"), where, label, "ReaderConfig (with an InputType)", _READER_CONFIG)
+    if config is None:
+        return None
+    input_type = config.get("InputType")
+    if input_type not in ("JSON", "JSONL", "CSV"):
+        r.problem(
+            f"{where}/InputType",
+            f"InputType must be JSON, JSONL or CSV (MANIFEST and PARQUET are not supported), got {input_type!r}",
+            label,
+        )
+        return None
+    if input_type != "CSV":
+        for key in _CSV_ONLY:
+            if key in config:
+                r.problem(f"{where}/{key}", f"{key} is only allowed with InputType CSV", label)
+    location = config.get("CSVHeaderLocation", "FIRST_ROW")
+    headers = config.get("CSVHeaders", MISSING)
+    if location not in ("FIRST_ROW", "GIVEN"):
+        r.problem(
+            f"{where}/CSVHeaderLocation", f"CSVHeaderLocation must be FIRST_ROW or GIVEN, got {location!r}", label
+        )
+    elif location == "GIVEN" and (
+        not isinstance(headers, list) or not headers or not all(isinstance(h, str) for h in headers)
+    ):
+        r.problem(
+            f"{where}/CSVHeaders",
+            f"CSVHeaderLocation GIVEN needs CSVHeaders, a non-empty array of strings, "
+            f"got {None if headers is MISSING else headers!r}",
+            label,
+        )
+    elif location == "GIVEN" and len(set(headers)) != len(headers):
+        r.problem(f"{where}/CSVHeaders", f"CSVHeaders cannot contain duplicates, got {headers!r}", label)
+    elif location == "FIRST_ROW" and headers is not MISSING:
+        r.problem(f"{where}/CSVHeaders", "CSVHeaders is only allowed with CSVHeaderLocation GIVEN", label)
+    delimiter = config.get("CSVDelimiter", "COMMA")
+    if delimiter not in _DELIMITERS:
+        r.problem(
+            f"{where}/CSVDelimiter", f"CSVDelimiter must be one of {sorted(_DELIMITERS)}, got {delimiter!r}", label
+        )
+    r.exclusive(config, ("MaxItems", "MaxItemsPath"), where, label)
+    max_items = r.number(config, "MaxItems", where, label, minimum=0)
+    if max_items is not MISSING and max_items > MAX_ITEMS_LIMIT:
+        r.problem(f"{where}/MaxItems", f"MaxItems must be at most {MAX_ITEMS_LIMIT}, got {max_items}", label)
+    return ItemReaderSpec(
+        parameters=parameters,
+        input_type=input_type,
+        csv_header_location=location,
+        csv_headers=tuple(headers) if location == "GIVEN" and isinstance(headers, list) else (),
+        csv_delimiter=_DELIMITERS.get(delimiter, ","),
+        max_items=0 if max_items is MISSING else max_items,
+        max_items_path=_ref(r, config, "MaxItemsPath", where, label),
+    )
+
+
+def _batcher(r: Reader, raw: Any, pointer: str, label: str) -> ItemBatcherSpec | None:
+    obj = _object(r, raw, pointer, label, "ItemBatcher", _BATCHER)
+    if obj is None:
+        return None
+    limits = ("MaxItemsPerBatch", "MaxItemsPerBatchPath", "MaxInputBytesPerBatch", "MaxInputBytesPerBatchPath")
+    if not any(key in obj for key in limits):
+        r.problem(pointer, "ItemBatcher needs MaxItemsPerBatch(Path) or MaxInputBytesPerBatch(Path)", label)
+    r.exclusive(obj, ("MaxItemsPerBatch", "MaxItemsPerBatchPath"), pointer, label)
+    r.exclusive(obj, ("MaxInputBytesPerBatch", "MaxInputBytesPerBatchPath"), pointer, label)
+    items = r.number(obj, "MaxItemsPerBatch", pointer, label, minimum=0, exclusive=True)
+    size = r.number(obj, "MaxInputBytesPerBatch", pointer, label, minimum=0, exclusive=True)
+    if size is not MISSING and size > MAX_BATCH_BYTES:
+        r.problem(f"{pointer}/MaxInputBytesPerBatch", f"must be at most {MAX_BATCH_BYTES} (256 KiB), got {size}", label)
+    return ItemBatcherSpec(
+        max_items=0 if items is MISSING else items,
+        max_items_path=_ref(r, obj, "MaxItemsPerBatchPath", pointer, label),
+        max_bytes=0 if size is MISSING else size,
+        max_bytes_path=_ref(r, obj, "MaxInputBytesPerBatchPath", pointer, label),
+        batch_input=r.template(obj, "BatchInput", pointer, label),
+    )
+
+
+def _writer(r: Reader, raw: Any, pointer: str, label: str) -> Any:
+    if isinstance(raw, dict) and "WriterConfig" in raw:
+        r.problem(
+            f"{pointer}/WriterConfig",
+            "ResultWriter WriterConfig (Transformation, OutputType) is not "
+            "supported: results are written in the default layout (Transformation NONE, JSON)",
+            label,
+        )
+        raw = {k: v for k, v in raw.items() if k != "WriterConfig"}
+    obj = _object(r, raw, pointer, label, "ResultWriter", _WRITER)
+    if obj is None:
+        return None
+    _resource(r, obj, pointer, label, "ResultWriter", PUT_OBJECT)
+    return _parameters(r, obj, pointer, label, "ResultWriter", {"Bucket"}, {"Bucket", "Prefix"})

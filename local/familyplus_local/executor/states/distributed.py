@@ -1,0 +1,199 @@
+"""The distributed Map state: a map run of child workflow executions.
+
+Like AWS, each child (one item, or one batch with an ItemBatcher) is a child execution with its own
+`$$.Execution` (ARN under the map run's `<machine>/<label>`, its own name and input); its events are kept in the
+parent's history under `<Map>/<child index>/<State>` (AWS keeps separate child histories) between
+MapIterationStarted and MapIterationSucceeded/Failed/Aborted. The parent records MapRunStarted, then
+MapRunSucceeded, MapRunFailed or MapRunAborted. Children run at most MaxConcurrency at once (0: unbounded;
+always capped by the run's max_workers). STANDARD and EXPRESS children behave the same here (only their ARNs
+differ): the Express limits (5 minutes, at-least-once) are not simulated.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from ..definition.model import DistributedConfig, MapState, State
+from ..env import Env
+from ..errors import (
+    STATES_EXCEED_TOLERATED_FAILURE_THRESHOLD,
+    STATES_RUNTIME,
+    AbortedSignal,
+    ExecutionTimedOutSignal,
+    StatesFailure,
+)
+from ..processing import build, merge_result, read_value, select
+from ..runtime import CancelToken, ChildExecution, Frame, RunContext
+from . import machine
+from .common import Outcome, enter, with_retry
+from .fanout import Job, gather
+from .map_items import make_batches, read_items
+from .map_run import FAILED, SUCCEEDED, ChildResult, MapRunNames, Tolerance, compact_output, random_id, write_results
+
+
+def run_distributed_map(rc: RunContext, state: State, state_input: Any, frame: Frame) -> Outcome:
+    assert isinstance(state, MapState) and state.distributed is not None
+    config = state.distributed
+    entered = enter(rc, state, state_input, frame)
+
+    def attempt(retry_count: int) -> Any:
+        env = rc.env(frame, state.name, entered, retry_count)
+        effective = select(state.input_path, state_input, env, "InputPath", state.name)
+        rc.emit("MapStateStarted", frame, state.name, attempt=retry_count)
+        parent = frame.child.state_machine_name if frame.child else rc.execution.state_machine_name
+        names = MapRunNames(f"{parent}/{config.label}", random_id(rc.rng), config.execution_type == "EXPRESS")
+        rc.emit("MapRunStarted", frame, state.name, attempt=retry_count, output={"MapRunArn": names.arn})
+        try:
+            result, counts = _map_run(rc, state, config, names, frame, entered, retry_count, effective, env)
+        except StatesFailure as failure:
+            rc.emit("MapRunFailed", frame, state.name, attempt=retry_count, error=failure.error, cause=failure.cause)
+            raise
+        except (AbortedSignal, ExecutionTimedOutSignal):
+            rc.emit("MapRunAborted", frame, state.name, attempt=retry_count)
+            raise
+        rc.emit("MapRunSucceeded", frame, state.name, attempt=retry_count, output={"MapRunArn": names.arn, **counts})
+        rc.emit("MapStateSucceeded", frame, state.name, attempt=retry_count, output=result)
+        output = merge_result(state.result_path, state_input, build(state.result_selector, result, env), state.name)
+        return select(state.output_path, output, env, "OutputPath", state.name)
+
+    return with_retry(rc, state, state_input, frame, attempt)
+
+
+def _map_run(
+    rc: RunContext,
+    state: MapState,
+    config: DistributedConfig,
+    names: MapRunNames,
+    frame: Frame,
+    entered: datetime,
+    retry_count: int,
+    effective: Any,
+    env: Env,
+) -> tuple[Any, dict[str, Any]]:
+    """Read the items, run the children, apply the threshold; returns (the Map's result, item/child counts)."""
+    items = _items(rc, state, config, effective, env)
+    inputs = [
+        _select(rc, state, frame, entered, retry_count, index, item, effective) for index, item in enumerate(items)
+    ]
+    if config.batcher is not None:
+        inputs = make_batches(config.batcher, inputs, effective, env, state.name)
+    sizes = [len(i["Items"]) for i in inputs] if config.batcher is not None else [1] * len(inputs)
+    tolerance = Tolerance.resolve(config, len(items), effective, env, state.name)
+    results: list[ChildResult | None] = [None] * len(inputs)
+
+    def done(index: int, result: ChildResult) -> bool:
+        results[index] = result
+        return result.status == FAILED and tolerance.add_failure(result)
+
+    child_names = [random_id(rc.rng) for _ in inputs]  # drawn here, in order: reproducible with a seeded rng
+    jobs = [
+        _child(rc, state, names, frame, retry_count, index, child_input, child_names[index], sizes[index])
+        for index, child_input in enumerate(inputs)
+    ]
+    limit = map_concurrency(state, effective, env)
+    if gather(jobs, min(limit or rc.max_workers, rc.max_workers), frame.cancel, done):
+        raise StatesFailure(STATES_EXCEED_TOLERATED_FAILURE_THRESHOLD, tolerance.describe())
+    finished = [r for r in results if r is not None]
+    succeeded = sum(r.items for r in finished if r.status == SUCCEEDED)
+    counts = {
+        "ItemCounts": {"Total": len(items), "Succeeded": succeeded, "Failed": tolerance.failed},
+        "ExecutionCounts": {
+            "Total": len(finished),
+            "Succeeded": len(finished) - len(tolerance.failed_children),
+            "Failed": len(tolerance.failed_children),
+        },
+    }
+    if config.writer is not None:
+        return write_results(rc, config.writer, finished, names, effective, env, state.name), counts
+    return compact_output(finished, names.machine_arn), counts
+
+
+def _items(rc: RunContext, state: MapState, config: DistributedConfig, effective: Any, env: Env) -> list[Any]:
+    if config.reader is not None:
+        return read_items(rc, config.reader, effective, env, state.name)
+    return items_at_path(state, effective, env)
+
+
+def items_at_path(state: MapState, effective: Any, env: Env) -> list[Any]:
+    """The array ItemsPath selects (States.Runtime if it is not an array)."""
+    assert state.items_path is not None
+    items = read_value(state.items_path, effective, env, "ItemsPath", state.name)
+    if not isinstance(items, list):
+        path, kind = state.items_path.text, type(items).__name__
+        raise StatesFailure(
+            STATES_RUNTIME, f"State {state.name!r}: ItemsPath {path!r} must select an array, got {kind}"
+        )
+    return items
+
+
+def _select(
+    rc: RunContext,
+    state: MapState,
+    frame: Frame,
+    entered: datetime,
+    retry_count: int,
+    index: int,
+    item: Any,
+    effective: Any,
+) -> Any:
+    """ItemSelector sees the Map's effective input as `$` and the item as `$$.Map.Item.Value`."""
+    if state.item_selector is None:
+        return item
+    item_frame = Frame(frame.prefix, frame.cancel, (index, item), frame.child)
+    return build(state.item_selector, effective, rc.env(item_frame, state.name, entered, retry_count))
+
+
+def map_concurrency(state: MapState, effective: Any, env: Env) -> int:
+    if state.max_concurrency_path is None:
+        return state.max_concurrency
+    value = read_value(state.max_concurrency_path, effective, env, "MaxConcurrencyPath", state.name)
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise StatesFailure(
+            STATES_RUNTIME,
+            f"State {state.name!r}: MaxConcurrencyPath must give a non-negative integer, got {value!r}",
+        )
+    return value
+
+
+def _child(
+    rc: RunContext,
+    state: MapState,
+    names: MapRunNames,
+    frame: Frame,
+    retry_count: int,
+    index: int,
+    child_input: Any,
+    name: str,
+    items: int,
+) -> Job:
+    path = f"{frame.prefix}{state.name}/{index}"
+
+    def run(token: CancelToken) -> ChildResult:
+        start = rc.clock.now()
+        child = ChildExecution(names.child_arn(name), name, child_input, start, names.machine_arn, names.machine)
+        result = ChildResult(index, name, child.arn, child_input, items, start, start, SUCCEEDED)
+        rc.emit("MapIterationStarted", frame, state.name, attempt=retry_count, path=path, input=child_input)
+        try:
+            assert state.processor is not None
+            result.output = machine.run_machine(rc, state.processor, child_input, Frame(path + "/", token, None, child))
+        except StatesFailure as failure:
+            result.status, result.error, result.cause = FAILED, failure.error, failure.cause
+            rc.emit(
+                "MapIterationFailed",
+                frame,
+                state.name,
+                attempt=retry_count,
+                path=path,
+                error=failure.error,
+                cause=failure.cause,
+            )
+        except (AbortedSignal, ExecutionTimedOutSignal):
+            rc.emit("MapIterationAborted", frame, state.name, attempt=retry_count, path=path)
+            raise
+        else:
+            rc.emit("MapIterationSucceeded", frame, state.name, attempt=retry_count, path=path, output=result.output)
+        result.stop = rc.clock.now()
+        return result
+
+    return run
