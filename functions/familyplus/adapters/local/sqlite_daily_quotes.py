@@ -10,13 +10,9 @@ from __future__ import annotations
 
 import hashlib
 import sqlite3
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, date, datetime
-from pathlib import Path
 
-from familyplus.errors import TransientError
+from familyplus.adapters.local.sqlite_database import SqliteDatabase
 from familyplus.quote_models import DeliveryStatus, Family, QuoteCandidate, QuoteDelivery
 
 SCHEMA = """
@@ -42,36 +38,8 @@ def _now() -> str:
     return datetime.now(UTC).isoformat()
 
 
-class _Database:
-    def __init__(self, path: Path | str) -> None:
-        if str(path) != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
-        self._lock = threading.RLock()
-        self._db = sqlite3.connect(str(path), check_same_thread=False, timeout=10.0, isolation_level=None)
-        self._db.row_factory = sqlite3.Row
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.executescript(SCHEMA)
-
-    def close(self) -> None:
-        self._db.close()
-
-    @contextmanager
-    def _tx(self) -> Iterator[sqlite3.Connection]:
-        with self._lock:
-            try:
-                self._db.execute("BEGIN IMMEDIATE")
-                yield self._db
-                self._db.execute("COMMIT")
-            except BaseException as exc:
-                if self._db.in_transaction:
-                    self._db.execute("ROLLBACK")
-                if isinstance(exc, sqlite3.OperationalError) and ("locked" in str(exc) or "busy" in str(exc)):
-                    raise TransientError(f"database busy: {exc}") from exc
-                raise
-
-    def _all(self, sql: str, *params: object) -> list[sqlite3.Row]:
-        with self._lock:
-            return list(self._db.execute(sql, params).fetchall())
+class _Database(SqliteDatabase):
+    schema = SCHEMA
 
 
 class SqliteFamilyDirectory(_Database):

@@ -8,15 +8,13 @@ from __future__ import annotations
 
 import json
 import sqlite3
-import threading
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from datetime import UTC, datetime
-from pathlib import Path
 
 import numpy as np
 
-from familyplus.errors import NotFoundError, PermanentError, TransientError
+from familyplus.adapters.local.sqlite_database import SqliteDatabase
+from familyplus.errors import NotFoundError, PermanentError
 from familyplus.models import (
     Quote,
     ResponseRecord,
@@ -63,49 +61,10 @@ def _now() -> str:
     return datetime.now(UTC).isoformat()
 
 
-class SqliteStore:
-    """The `Store` port on SQLite. Thread-safe: the local executor runs Parallel branches in threads."""
+class SqliteStore(SqliteDatabase):
+    """The `Store` port on SQLite."""
 
-    def __init__(self, path: Path | str) -> None:
-        self.path = Path(path)
-        if str(path) != ":memory:":
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._lock = threading.RLock()
-        self._db = sqlite3.connect(str(path), check_same_thread=False, timeout=10.0, isolation_level=None)
-        self._db.row_factory = sqlite3.Row
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA foreign_keys=ON")
-        self._db.executescript(SCHEMA)
-
-    def close(self) -> None:
-        self._db.close()
-
-    @contextmanager
-    def _tx(self) -> Iterator[sqlite3.Connection]:
-        """One transaction: all of it lands or none of it does."""
-        with self._lock:
-            try:
-                self._db.execute("BEGIN IMMEDIATE")
-                yield self._db
-                self._db.execute("COMMIT")
-            except sqlite3.OperationalError as exc:
-                self._db.execute("ROLLBACK") if self._db.in_transaction else None
-                if "locked" in str(exc) or "busy" in str(exc):
-                    raise TransientError(f"database busy: {exc}") from exc
-                raise
-            except BaseException:
-                if self._db.in_transaction:
-                    self._db.execute("ROLLBACK")
-                raise
-
-    def _one(self, sql: str, *params: object) -> sqlite3.Row | None:
-        with self._lock:
-            row: sqlite3.Row | None = self._db.execute(sql, params).fetchone()
-            return row
-
-    def _all(self, sql: str, *params: object) -> list[sqlite3.Row]:
-        with self._lock:
-            return list(self._db.execute(sql, params).fetchall())
+    schema = SCHEMA
 
     # --- responses -------------------------------------------------------------------------------
 
@@ -227,6 +186,12 @@ class SqliteStore:
         rows = self._all(
             "SELECT * FROM stories WHERE (? IS NULL OR family_id = ?) ORDER BY created_at DESC LIMIT ?",
             family_id, family_id, limit,
+        )
+        return [self._story(row) for row in rows]
+
+    def list_stories_without_podcast(self, limit: int) -> list[StoryRecord]:
+        rows = self._all(
+            "SELECT * FROM stories WHERE podcast_key IS NULL ORDER BY created_at, id LIMIT ?", max(0, limit)
         )
         return [self._story(row) for row in rows]
 

@@ -1,0 +1,33 @@
+"""The composition root picks adapters by profile, and refuses what cannot work there."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from familyplus.adapters.local.hashing_embedder import HashingEmbedder
+from familyplus.adapters.local.outbox_notifier import OutboxNotifier
+from familyplus.bootstrap import Adapters
+from familyplus.errors import ConfigurationError
+from familyplus.settings import Settings
+
+
+def test_local_profile_uses_offline_adapters(tmp_path: Path) -> None:
+    adapters = Adapters(Settings(data_dir=tmp_path, _env_file=None))  # type: ignore[call-arg]
+    assert isinstance(adapters.embedder, HashingEmbedder)
+    assert isinstance(adapters.notifier, OutboxNotifier)
+
+
+def test_overrides_replace_named_ports_only(tmp_path: Path) -> None:
+    settings = Settings(data_dir=tmp_path, _env_file=None)  # type: ignore[call-arg]
+    marker = object()
+    assert Adapters(settings, embedder=marker).embedder is marker
+    with pytest.raises(TypeError, match="unknown port 'embeder'"):
+        Adapters(settings, embeder=marker)
+
+
+def test_cloud_profile_refuses_the_local_outbox(tmp_path: Path) -> None:
+    settings = Settings.model_construct(profile="cloud", data_dir=tmp_path, twilio_account_sid=None,
+                                        twilio_auth_token=None, twilio_from=None)
+    with pytest.raises(ConfigurationError, match="twilio_account_sid"):
+        _ = Adapters(settings).notifier
