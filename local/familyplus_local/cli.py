@@ -1,7 +1,7 @@
 """`familyplus`: run the pipeline locally and operate it like the Step Functions console.
 
     familyplus run --text "…" | --text-file F | --audio FILE [--family ID] [--prompt "…"] [--podcast]
-    familyplus podcast RESPONSE_ID | story RESPONSE_ID
+    familyplus podcast STORY_ID|RESPONSE_ID | story RESPONSE_ID
     familyplus executions list [--status FAILED] [--since 24h] [--workflow …] [--aws] | executions show ID
     familyplus redrive ID | redrive --status FAILED --since 24h [--dry-run] [--aws]
     familyplus serve | batch FILE.jsonl | schedule run daily-quote | families add/list
@@ -138,13 +138,14 @@ def run(
 
 @app.command()
 def podcast(
-    response_id: Annotated[str, typer.Argument(help="The processed response whose story to turn into a podcast.")],
+    story_or_response: Annotated[str, typer.Argument(help="A story id (story-…) or the id of a processed response.")],
     verbose: Verbose = False,
 ) -> None:
     """Make (or remake) the podcast episode of a story: script, speech per segment, one MP3."""
     runner = _runner(verbose)
+    story_id = story_or_response if story_or_response.startswith("story-") else story_id_for(story_or_response)
     try:
-        story = runner.adapters.store.get_story(story_id_for(response_id))
+        story = runner.adapters.store.get_story(story_id)
     except NotFoundError as exc:
         raise _fail(str(exc)) from exc
     console.print(f"[bold]▶ generate_podcast[/] {story.id}")
