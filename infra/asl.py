@@ -23,6 +23,19 @@ class DefinitionError(ValueError):
 
 
 @dataclass(frozen=True)
+class DistributedMap:
+    """What a Distributed Map needs from IAM: its label (child executions are `<machine>/<label>:<id>`), the
+    object it reads (a static key, or None when the key comes from the input) and its result prefix."""
+
+    state: str
+    label: str
+    reads: bool
+    reader_key: str | None
+    #: ResultWriter Prefix ("" for the bucket's root); None without a ResultWriter.
+    writer_prefix: str | None
+
+
+@dataclass(frozen=True)
 class Definition:
     workflow: WorkflowSpec
     path: Path
@@ -48,6 +61,32 @@ class Definition:
             for key in PLACEHOLDER.findall(target):
                 children[key] = children.get(key, False) or ".sync" in resource
         return children
+
+    def distributed_maps(self) -> list[DistributedMap]:
+        """Every Map in DISTRIBUTED mode. A Label is required (IAM scopes the child executions by it) and a
+        ResultWriter Prefix must be static (IAM scopes the writes by it)."""
+        found: list[DistributedMap] = []
+        for name, state in states(self.document):
+            config = state.get("ItemProcessor", {}).get("ProcessorConfig", {})
+            if state.get("Type") != "Map" or config.get("Mode") != "DISTRIBUTED":
+                continue
+            label = state.get("Label")
+            if not isinstance(label, str) or not label:
+                raise DefinitionError(f"{self.path.name}: Distributed Map {name!r} needs a Label (IAM scopes its "
+                                      "child executions by it)")
+            reader = state.get("ItemReader")
+            key = (reader or {}).get("Parameters", {}).get("Key")
+            writer = state.get("ResultWriter")
+            prefix: str | None = None
+            if writer is not None:
+                parameters = writer.get("Parameters", {})
+                if "Prefix.$" in parameters:
+                    raise DefinitionError(f"{self.path.name}: Distributed Map {name!r}: ResultWriter Prefix must be "
+                                          "static (IAM scopes the writes by it)")
+                prefix = str(parameters.get("Prefix", ""))
+            found.append(DistributedMap(name, label, reader is not None, key if isinstance(key, str) else None,
+                                        prefix))
+        return found
 
 
 def states(document: Mapping[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:

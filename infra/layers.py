@@ -6,8 +6,8 @@ from pathlib import Path
 
 from aws_cdk import aws_lambda as lambda_
 from constructs import Construct
-from familyplus.catalog import StageSpec
 
+from familyplus.catalog import StageSpec
 from infra.config import DeployConfig
 from layers.build import BuiltLayer, ensure_built, layers_for
 

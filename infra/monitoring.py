@@ -14,8 +14,8 @@ from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sns_subscriptions as subscriptions
 from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
-from familyplus.catalog import pascal
 
+from familyplus.catalog import pascal
 from infra.config import DeployConfig
 
 PERIOD = Duration.minutes(5)

@@ -15,8 +15,8 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
-from familyplus.catalog import STAGES, WORKFLOWS, StageSpec, WorkflowSpec, pascal
 
+from familyplus.catalog import STAGES, WORKFLOWS, StageSpec, WorkflowSpec, pascal
 from infra import bedrock
 from infra.config import DeployConfig
 from infra.layers import Layers
@@ -100,6 +100,7 @@ class FamilyplusStack(Stack):
             workflows=workflows,
             directory=root / "statemachines",
             functions={spec.arn_key: functions[spec.name] for spec in stages},
+            bucket=self.storage.media,
         )
         machines = self.workflows.state_machines
 

@@ -9,8 +9,8 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from constructs import Construct
-from familyplus.catalog import StageSpec
 
+from familyplus.catalog import StageSpec
 from infra.config import DeployConfig
 from infra.nag import acknowledge
 

@@ -14,10 +14,12 @@ from aws_cdk import ArnFormat, RemovalPolicy, Stack
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
+from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
-from familyplus.catalog import WorkflowSpec, pascal
 
+from familyplus.catalog import WorkflowSpec, pascal
+from familyplus.job_models import BATCH_MANIFEST_PREFIX
 from infra import asl
 from infra.config import DeployConfig
 from infra.nag import acknowledge, wildcard_resource
@@ -41,9 +43,12 @@ class Workflows(Construct):
         workflows: Sequence[WorkflowSpec],
         directory: Path,
         functions: Mapping[str, lambda_.IFunction],
+        bucket: s3.IBucket | None = None,
     ) -> None:
-        """`functions` maps each stage's substitution key (`EmbedFunctionArn`) to its function."""
+        """`functions` maps each stage's substitution key (`EmbedFunctionArn`) to its function; `bucket` is where
+        a Distributed Map reads its manifest and writes its results (the media bucket)."""
         super().__init__(scope, construct_id)
+        self.bucket = bucket
         definitions = [asl.load(workflow, directory) for workflow in workflows]
         known = [*functions, *(w.arn_key for w in workflows)]
         for definition in definitions:
@@ -101,6 +106,9 @@ class Workflows(Construct):
             )
             if sync:
                 self._grant_sync(role, child)
+        maps = definition.distributed_maps()
+        if maps:
+            self._grant_distributed_maps(role, name, maps, definition)
         for key in sorted(used - substitutions.keys()):  # e.g. an ARN passed as data, not started here
             substitutions[key] = started[key].state_machine_arn
 
@@ -124,6 +132,53 @@ class Workflows(Construct):
             "(xray:PutTraceSegments, GetSamplingRules…) support no resource-level permissions: AWS requires '*'.",
         )
         return machine
+
+    def _grant_distributed_maps(
+        self, role: iam.Role, machine_name: str, maps: list[asl.DistributedMap], definition: asl.Definition
+    ) -> None:
+        """A Distributed Map runs its items as child executions of this same state machine: StartExecution on
+        itself, Describe/Stop/Redrive on `execution:<machine>/<label>:*` (AWS "IAM policies for using
+        Distributed Map states"); its ItemReader/ResultWriter read and write the bucket. The ARNs are formatted
+        from the name: the machine's own Ref in its role's policy would be a circular dependency."""
+        stack = Stack.of(self)
+        own = stack.format_arn(service="states", resource="stateMachine", resource_name=machine_name,
+                               arn_format=ArnFormat.COLON_RESOURCE_NAME)
+        role.add_to_policy(iam.PolicyStatement(actions=["states:StartExecution"], resources=[own]))
+        children = [
+            stack.format_arn(service="states", resource="execution", resource_name=f"{machine_name}/{m.label}:*",
+                             arn_format=ArnFormat.COLON_RESOURCE_NAME)
+            for m in maps
+        ]
+        role.add_to_policy(iam.PolicyStatement(
+            actions=["states:DescribeExecution", "states:StopExecution", "states:RedriveExecution"],
+            resources=children,
+        ))
+        for arn in children:
+            acknowledge(role, wildcard_resource(role, arn),
+                        "A Distributed Map's child executions get generated names; the grant is scoped to the "
+                        "children of this state machine's own labelled Map state.")
+        if not any(m.reads or m.writer_prefix is not None for m in maps):
+            return
+        if self.bucket is None:
+            raise asl.DefinitionError(f"{definition.path.name}: a Distributed Map reads or writes S3 but the "
+                                      "Workflows construct was given no bucket")
+        reads = sorted({m.reader_key or f"{BATCH_MANIFEST_PREFIX}*" for m in maps if m.reads})
+        writes = sorted({f"{m.writer_prefix.strip('/')}/*" if m.writer_prefix.strip("/") else "*"
+                         for m in maps if m.writer_prefix is not None})
+        grants = [(["s3:GetObject"], reads),
+                  # what the ResultWriter needs (the same actions CDK's own ResultWriter grants)
+                  (["s3:PutObject", "s3:GetObject", "s3:ListMultipartUploadParts", "s3:AbortMultipartUpload"],
+                   writes)]
+        for actions, keys in grants:
+            if not keys:
+                continue
+            resources = [self.bucket.arn_for_objects(key) for key in keys]
+            role.add_to_policy(iam.PolicyStatement(actions=actions, resources=resources))
+            for arn, key in zip(resources, keys, strict=True):
+                if "*" in key:
+                    acknowledge(role, wildcard_resource(role, arn),
+                                f"Batch manifests and map-run result files have per-run names; the grant is "
+                                f"limited to the {key} prefix of the media bucket and to explicit actions.")
 
     def _grant_sync(self, role: iam.Role, child: sfn.StateMachine) -> None:
         """`.sync` waits for the child: describe/stop its executions, and the managed EventBridge rule."""

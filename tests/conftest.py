@@ -49,3 +49,10 @@ def make_runner(settings: Settings) -> Iterator[Any]:
 
     yield build
     bootstrap.install(None)
+
+
+@pytest.fixture(autouse=True)
+def wide_console(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Rich wraps at 80 columns under the test runner, which splits ids across lines: widen every test's
+    console through COLUMNS. (Setting `console.width` would pin the shared console for every later test.)"""
+    monkeypatch.setenv("COLUMNS", "200")

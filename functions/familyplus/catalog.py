@@ -82,11 +82,16 @@ STAGES: tuple[StageSpec, ...] = (
     StageSpec("publish_podcast", "Record the podcast on the story"),
     # scheduled jobs
     StageSpec("deliver_daily_quotes", "Hourly: send each family its quote at 09:00 local time", timeout_s=300),
+    StageSpec("select_podcast_candidates", "Daily: stories without a podcast, oldest first (ids only, bounded)"),
+    StageSpec("summarize_podcasts", "Daily: count the podcasts a daily_podcasts run made and failed"),
 )
 
 WORKFLOWS: tuple[WorkflowSpec, ...] = (
     WorkflowSpec("process_response", "Turn one response into a story, tags, wisdom and quotes"),
     WorkflowSpec("generate_podcast", "Turn a story into a podcast episode (script, speech, MP3)"),
+    # batch lane (issue 5): bounded by their Map's MaxConcurrency, so they never crowd out interactive work
+    WorkflowSpec("daily_podcasts", "Nightly: generate_podcast for stories without one, two at a time"),
+    WorkflowSpec("batch_responses", "A JSONL manifest in S3: process_response per line (Distributed Map)"),
 )
 
 

@@ -59,6 +59,7 @@ def start_processing(
     media_type: MediaType,
     text: str | None = None,
     audio_key: str | None = None,
+    prompt: str | None = None,
     podcast: bool = False,
     state_machine_arn: str,
     client: Any = None,
@@ -73,6 +74,7 @@ def start_processing(
         media_type=media_type,
         text=text,
         audio_key=audio_key,
+        prompt=prompt,
         podcast=podcast,
     ).wire()
     name = execution_name(response_id)

@@ -75,6 +75,8 @@ class Settings(BaseSettings):
     quote_repeat_days: int = Field(default=30, ge=0, le=3650)
     #: Daily quote: the local hour (family's timezone) in which the hourly job delivers.
     quote_send_hour: int = Field(default=9, ge=0, le=23)
+    #: Daily podcasts: at most this many stories (oldest first) per nightly run; the rest wait for the next.
+    daily_podcast_limit: int = Field(default=50, ge=1, le=500)
     #: Seconds a provider call (Bedrock, OpenAI, Supabase) may take; keep it below the Lambda timeout so a
     #: slow provider surfaces as a retried TransientError, not as an unretried Sandbox.Timedout.
     provider_timeout: float = Field(default=45.0, gt=0, le=600)

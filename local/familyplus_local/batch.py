@@ -15,13 +15,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from familyplus.handlers._lambda import describe_validation
-from familyplus.models import ProcessResponseInput
 from pydantic import ValidationError
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from familyplus.handlers._lambda import describe_validation
+from familyplus.models import ProcessResponseInput
 from familyplus_local.runner import ExecutionExistsError, LocalRunner
 
 PROCESS = "process_response"

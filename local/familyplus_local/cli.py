@@ -4,7 +4,8 @@
     familyplus podcast STORY_ID|RESPONSE_ID | story RESPONSE_ID
     familyplus executions list [--status FAILED] [--since 24h] [--workflow …] [--aws] | executions show ID
     familyplus redrive ID | redrive --status FAILED --since 24h [--dry-run] [--aws]
-    familyplus serve | batch FILE.jsonl | schedule run daily-quote | families add/list
+    familyplus serve | batch FILE.jsonl [--distributed | --aws] | families add/list
+    familyplus schedule run daily-quote [--at …] | schedule run daily-podcasts [--limit N]
     familyplus search "query"
     familyplus demo
 """
@@ -18,9 +19,9 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+
 from familyplus.errors import ConfigurationError, NotFoundError
 from familyplus.models import MAX_TEXT_CHARS, story_id_for
-
 from familyplus_local import ops_cli
 from familyplus_local.display import LiveProgress, console, history_table, print_story
 from familyplus_local.executor import Execution

@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from familyplus.models import Quote, StoryRecord, ValueTag, WisdomItem
 from rich.console import Console
 from rich.table import Table
 
+from familyplus.models import Quote, StoryRecord, ValueTag, WisdomItem
 from familyplus_local.executor import Execution, HistoryEvent
 
 console = Console(highlight=False)

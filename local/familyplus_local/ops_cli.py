@@ -14,12 +14,12 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from familyplus.errors import ConfigurationError
-from familyplus.quote_models import DailyQuoteEvent, Family
-from familyplus.stages import deliver_daily_quotes
 from pydantic import ValidationError
 from rich.table import Table
 
+from familyplus.errors import ConfigurationError
+from familyplus.quote_models import DailyQuoteEvent, Family
+from familyplus.stages import deliver_daily_quotes
 from familyplus_local.aws_ops import REDRIVABLE, ExecutionSummary, StepFunctionsOps, redrive_refusal
 from familyplus_local.display import LiveProgress, console, executions_table, history_table
 from familyplus_local.executor import ExecutionNotFoundError, RedriveError
@@ -74,6 +74,13 @@ def stepfunctions_client() -> Any:
     import boto3
 
     return boto3.client("stepfunctions")
+
+
+def s3_client() -> Any:
+    """boto3 S3 client (for `batch --aws` manifests; region and credentials from the AWS environment)."""
+    import boto3
+
+    return boto3.client("s3")
 
 
 def _aws(state_machine_arn: str | None) -> StepFunctionsOps:
@@ -253,15 +260,31 @@ def _redrive_one(execution_id: str, *, aws: bool, state_machine_arn: str | None,
 # --- scheduled jobs and families ------------------------------------------------------------------------
 
 
+JOBS = ("daily-quote", "daily-podcasts")
+
+
 @schedule_app.command("run")
 def schedule_run(
-    job: Annotated[str, typer.Argument(help="daily-quote")],
-    at: Annotated[str | None, typer.Option(help="Pretend it is this instant (ISO 8601 with offset).")] = None,
-    family: Annotated[str | None, typer.Option(help="Only this family.")] = None,
+    job: Annotated[str, typer.Argument(help="daily-quote or daily-podcasts")],
+    at: Annotated[str | None, typer.Option(
+        help="daily-quote: pretend it is this instant (ISO 8601 with offset).")] = None,
+    family: Annotated[str | None, typer.Option(help="daily-quote: only this family.")] = None,
+    limit: Annotated[int | None, typer.Option(
+        min=1, max=500, help="daily-podcasts: at most this many stories this run (never above "
+                             "FAMILYPLUS_DAILY_PODCAST_LIMIT).")] = None,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Show the handlers' Powertools logs.")] = False,
 ) -> None:
-    """Run a scheduled job once, now (or --at), through its Lambda handler's stage."""
+    """Run a scheduled job once, now, as EventBridge Scheduler would: daily-quote through its Lambda handler's
+    stage (or --at an instant), daily-podcasts as its workflow (podcasts for stories that have none)."""
+    if job == "daily-podcasts":
+        if at or family:
+            raise _fail("--at and --family apply to daily-quote only")
+        _run_daily_podcasts(limit, verbose)
+        return
     if job != "daily-quote":
-        raise _fail(f"unknown job {job!r}; known: daily-quote")
+        raise _fail(f"unknown job {job!r}; known: {', '.join(JOBS)}")
+    if limit is not None:
+        raise _fail("--limit applies to daily-podcasts only")
     try:
         event = DailyQuoteEvent.model_validate({"now": at, "familyId": family} if at else {"familyId": family})
     except ValidationError as exc:
@@ -274,6 +297,27 @@ def schedule_run(
     for r in output.results:
         console.print(f"  {r.family_id} {r.local_date}: {r.outcome} {r.error or ''}")
     if output.failed:
+        raise typer.Exit(code=1)
+
+
+def _run_daily_podcasts(limit: int | None, verbose: bool) -> None:
+    runner = _runner(verbose)
+    payload: dict[str, Any] = {"now": datetime.now(UTC).isoformat()}  # what the schedule sends
+    if limit is not None:
+        payload["limit"] = limit
+    console.print("[bold]▶ daily_podcasts[/] [dim](batch lane: the Map starts at most 2 generate_podcast at a time)[/]")
+    execution = runner.start("daily_podcasts", payload, listener=LiveProgress())
+    if execution.status != "SUCCEEDED" or not isinstance(execution.output, dict):
+        console.print(f"[bold red]{execution.status}[/] {execution.error}: {execution.cause}")
+        raise typer.Exit(code=1)
+    out = execution.output
+    console.print(f"daily-podcasts: {out['selected']} stories without a podcast selected (oldest first, limit "
+                  f"{out['limit']}): {out['succeeded']} podcasts made, {out['failed']} failed")
+    for story_id in out["failedStories"]:
+        console.print(f"  [red]✗[/] {story_id} [dim](familyplus executions list --status FAILED "
+                      "--workflow generate_podcast)[/]")
+    console.print(f"execution: {execution.execution_arn}")
+    if out["failed"]:
         raise typer.Exit(code=1)
 
 
@@ -328,12 +372,70 @@ def serve(
 def batch(
     file: Annotated[Path, typer.Argument(help="JSON lines: one process_response input per line.", exists=True,
                                          dir_okay=False)],
-    concurrency: Annotated[int, typer.Option(min=1, max=32, help="Executions at the same time.")] = 2,
+    concurrency: Annotated[int, typer.Option(min=1, max=32, help="Local: executions at the same time.")] = 2,
+    aws: Aws = False,
+    state_machine_arn: StateMachineArn = None,
+    batch_state_machine_arn: Annotated[str | None, typer.Option(
+        "--batch-state-machine-arn", envvar="FAMILYPLUS_BATCH_STATE_MACHINE_ARN",
+        help="With --aws, above --threshold: the batch_responses state machine (default: derived from "
+             "--state-machine-arn).")] = None,
+    bucket: Annotated[str | None, typer.Option(
+        envvar="FAMILYPLUS_MEDIA_BUCKET", help="With --aws, above --threshold: S3 bucket for the manifest "
+                                              "(the stack's MediaBucketName).")] = None,
+    threshold: Annotated[int, typer.Option(min=1, help="With --aws: up to this many lines, one StartExecution "
+                                                      "each; above, one Distributed Map over an S3 manifest.")] = 100,
+    rate: Annotated[float, typer.Option(min=0.1, max=300.0, help="With --aws: StartExecution calls per second "
+                                                                "at most (client-side token bucket).")] = 2.0,
+    tolerated_failure_percentage: Annotated[float, typer.Option(
+        min=0.0, max=100.0, help="Manifest path (--aws above --threshold, or --distributed): the batch fails "
+                                 "only above this percentage of failed lines.")] = 5.0,
+    distributed: Annotated[bool, typer.Option(
+        "--distributed", help="Local: run the file through the batch_responses Distributed Map, as --aws does "
+                              "above --threshold.")] = False,
 ) -> None:
-    """Process many responses: progress bar, bounded concurrency, summary; exit 1 if any failed."""
+    """Process many responses: progress bar, bounded concurrency, summary; exit 1 if any failed.
+
+    With --aws: up to --threshold lines are started one by one at most --rate per second; a larger file is
+    uploaded as a manifest and processed by the batch_responses Distributed Map (5 at a time)."""
+    if aws and distributed:
+        raise _fail("give --aws or --distributed, not both (--aws takes the Distributed Map above --threshold)")
+    if aws:
+        from familyplus_local.aws_batch import AwsBatchOptions, run_aws_batch_command
+
+        run_aws_batch_command(file, AwsBatchOptions(
+            state_machine_arn=state_machine_arn, batch_state_machine_arn=batch_state_machine_arn, bucket=bucket,
+            threshold=threshold, rate=rate, tolerated_failure_percentage=tolerated_failure_percentage,
+        ), sfn=stepfunctions_client, s3=s3_client, fail=_fail)
+        return
+    if distributed:
+        _batch_distributed(file, tolerated_failure_percentage)
+        return
     from familyplus_local.batch import run_batch, summary_table
 
     results = run_batch(_runner(), file, concurrency=concurrency, console=console)
     console.print(summary_table(results))
     if any(not r.ok for r in results):
+        raise typer.Exit(code=1)
+
+
+def _batch_distributed(file: Path, tolerated_failure_percentage: float) -> None:
+    from familyplus_local.distributed_batch import run_distributed_batch
+
+    runner = _runner()
+    console.print("[bold]▶ batch_responses[/] [dim](Distributed Map over a local manifest, 5 at a time)[/]")
+    batch = run_distributed_batch(runner, file, tolerated_failure_percentage=tolerated_failure_percentage)
+    execution = batch.execution
+    if execution.status == "SUCCEEDED":
+        console.print(f"batch: {batch.succeeded} succeeded, {len(batch.failed)} failed (tolerated: "
+                      f"{tolerated_failure_percentage:g}%)")
+    else:
+        console.print(f"[bold red]{execution.status}[/] {execution.error}: {execution.cause}")
+    for record in batch.failed:
+        line = json.loads(record.get("Input") or "{}")
+        console.print(f"  [red]✗[/] {line.get('responseId', '?')}: {record.get('Error')} "
+                      f"[dim](familyplus executions show response-{line.get('responseId', '?')})[/]")
+    for invalid in batch.invalid:
+        console.print(f"  [red]✗[/] line {invalid.line} not sent: {invalid.reason}")
+    console.print(f"execution: {execution.execution_arn}")
+    if execution.status != "SUCCEEDED" or batch.failed or batch.invalid:
         raise typer.Exit(code=1)

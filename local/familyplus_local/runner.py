@@ -15,7 +15,6 @@ from typing import Any
 from familyplus import bootstrap
 from familyplus.catalog import WORKFLOWS
 from familyplus.settings import Settings, load_settings
-
 from familyplus_local.executor import (
     Clock,
     DirectoryObjectStore,
@@ -142,6 +141,10 @@ class LocalRunner:
         if workflow is None:
             raise TaskError("StateMachineDoesNotExist", f"no local workflow for {arn}")
         child_input = json.loads(payload) if isinstance(payload, str) else payload
+        if name is not None and self._find(name, workflow) is not None:
+            # As the states:startExecution integration does for a closed execution of that name.
+            raise TaskError("StepFunctions.ExecutionAlreadyExistsException",
+                            f"Execution Already Exists: '{execution_arn(workflow, name)}'")
         child = self.start(workflow, child_input, name=name)
         if not wait:
             return {"ExecutionArn": child.execution_arn, "StartDate": child.start_date.isoformat()}

@@ -19,12 +19,12 @@ from concurrent.futures import Future, ThreadPoolExecutor, wait
 from contextlib import asynccontextmanager
 from typing import Any
 
-from familyplus.models import MAX_TEXT_CHARS, Id, MediaType, ProcessResponseInput
 from fastapi import FastAPI, HTTPException, Response
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from pydantic.alias_generators import to_camel
 
+from familyplus.models import MAX_TEXT_CHARS, Id, MediaType, ProcessResponseInput
 from familyplus_local.executor import AmbiguousExecutionError, Execution, ExecutionNotFoundError, execution_arn
 from familyplus_local.runner import ExecutionExistsError, LocalRunner
 

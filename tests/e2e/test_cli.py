@@ -6,10 +6,11 @@ import re
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
+
 from familyplus import bootstrap
 from familyplus.settings import load_settings
 from familyplus_local.cli import app
-from typer.testing import CliRunner
 
 pytestmark = pytest.mark.slow
 

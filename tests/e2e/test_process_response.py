@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
+
 from familyplus.adapters.local.lexicon_tagger import LexiconValueTagger
 from familyplus_local.runner import LocalRunner
-
 from tests.support import FlakyPort, response
 
 

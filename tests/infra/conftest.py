@@ -14,9 +14,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from familyplus.catalog import STAGES, StageSpec
 
 import infra  # noqa: F401  (jsii environment first)
+from familyplus.catalog import STAGES, StageSpec
 
 TEST_AUDIO_STAGE = StageSpec("probe_audio_test", "Test-only audio stage (infra tests)", audio=True, memory_mb=1024)
 

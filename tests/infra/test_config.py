@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from familyplus.catalog import StageSpec
 
+from familyplus.catalog import StageSpec
 from infra.config import ConfigError, DeployConfig
 
 

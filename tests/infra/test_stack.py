@@ -6,8 +6,8 @@ import json
 from typing import Any
 
 from aws_cdk.assertions import Match
-from familyplus.catalog import WORKFLOWS
 
+from familyplus.catalog import WORKFLOWS
 from infra.runtime import FFMPEG_PATH
 from infra.storage import IDEMPOTENCY_KEY, IDEMPOTENCY_TTL_ATTRIBUTE, TMP_PREFIX
 from tests.infra.conftest import Synth

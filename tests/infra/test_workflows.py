@@ -9,8 +9,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from familyplus.catalog import STAGES, WORKFLOWS, StageSpec, WorkflowSpec
 
+from familyplus.catalog import STAGES, WORKFLOWS, StageSpec, WorkflowSpec
 from infra import asl
 from tests.infra.conftest import Synth
 

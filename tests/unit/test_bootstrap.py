@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+
 from familyplus.adapters.local.hashing_embedder import HashingEmbedder
 from familyplus.adapters.local.outbox_notifier import OutboxNotifier
 from familyplus.bootstrap import Adapters

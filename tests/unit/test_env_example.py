@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from familyplus.settings import Settings
 from pydantic import AliasChoices
+
+from familyplus.settings import Settings
 
 ENV_EXAMPLE = Path(__file__).resolve().parents[2] / ".env.example"
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+
 from familyplus.adapters.ffmpeg_audio import FfmpegAudio
 from familyplus.adapters.local.espeak_speech import EspeakSpeech
 from familyplus.adapters.local.whisper_transcriber import WhisperTranscriber

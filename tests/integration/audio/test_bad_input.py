@@ -6,6 +6,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+
 from familyplus.adapters.ffmpeg_audio import FfmpegAudio
 from familyplus.adapters.local.local_media_store import LocalMediaStore
 from familyplus.adapters.local.sqlite_store import SqliteStore
@@ -13,7 +14,6 @@ from familyplus.audio_models import PrepareAudioEvent
 from familyplus.errors import NotFoundError, PermanentError
 from familyplus.models import ResponseRecord
 from familyplus.stages import prepare_audio
-
 from tests.audio_support import SAMPLE_RECORDING, AudioPorts, AudioSettings
 
 

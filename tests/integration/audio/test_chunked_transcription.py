@@ -7,6 +7,7 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+
 from familyplus.adapters.ffmpeg_audio import FfmpegAudio, plan_chunks
 from familyplus.adapters.local.espeak_speech import EspeakSpeech
 from familyplus.adapters.local.local_media_store import LocalMediaStore
@@ -15,7 +16,6 @@ from familyplus.adapters.local.whisper_transcriber import WhisperTranscriber
 from familyplus.audio_models import MergeTranscriptEvent, PrepareAudioEvent, Transcript
 from familyplus.models import ResponseRecord
 from familyplus.stages import merge_transcript, prepare_audio, transcribe_chunk
-
 from tests.audio_support import (
     SAMPLE_RECORDING,
     SAMPLE_TEXT,

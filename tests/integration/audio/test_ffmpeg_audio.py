@@ -6,10 +6,10 @@ import wave
 from pathlib import Path
 
 import pytest
+
 from familyplus.adapters.ffmpeg_audio import FfmpegAudio, plan_chunks
 from familyplus.adapters.local.espeak_speech import EspeakSpeech
 from familyplus.errors import ConfigurationError, PermanentError
-
 from tests.audio_support import SAMPLE_RECORDING
 
 

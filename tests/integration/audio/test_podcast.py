@@ -7,6 +7,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+
 from familyplus.adapters.ffmpeg_audio import FfmpegAudio
 from familyplus.adapters.local.espeak_speech import EspeakSpeech
 from familyplus.adapters.local.local_media_store import LocalMediaStore
@@ -16,7 +17,6 @@ from familyplus.audio_models import AssemblePodcastEvent, PublishPodcastEvent, W
 from familyplus.errors import PermanentError
 from familyplus.models import Quote, ResponseRecord, StoryRecord
 from familyplus.stages import assemble_podcast, publish_podcast, synthesize_segment, write_podcast_script
-
 from tests.audio_support import AudioPorts
 
 NARRATIVE = (

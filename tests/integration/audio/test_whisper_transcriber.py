@@ -7,10 +7,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
 from familyplus.adapters.ffmpeg_audio import FfmpegAudio
 from familyplus.adapters.local.whisper_transcriber import WhisperTranscriber, assemble_model
 from familyplus.errors import PermanentError
-
 from tests.audio_support import SAMPLE_RECORDING, SAMPLE_TEXT, word_error_rate
 
 MAX_WER = 0.15

@@ -8,10 +8,11 @@ from typing import Any
 
 import boto3
 import pytest
-from familyplus.client import ExecutionConflictError, execution_arn, execution_name, start_processing
-from familyplus.errors import PermanentError
 from moto import mock_aws
 from pydantic import ValidationError
+
+from familyplus.client import ExecutionConflictError, execution_arn, execution_name, start_processing
+from familyplus.errors import PermanentError
 
 REGION = "us-east-1"
 DEFINITION = json.dumps({"StartAt": "Done", "States": {"Done": {"Type": "Succeed"}}})

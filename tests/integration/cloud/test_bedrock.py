@@ -13,6 +13,7 @@ import pytest
 from botocore.awsrequest import AWSResponse
 from botocore.exceptions import ConnectTimeoutError, ReadTimeoutError
 from botocore.stub import Stubber
+
 from familyplus.adapters.cloud import prompts
 from familyplus.adapters.cloud.aws import bedrock_runtime_client
 from familyplus.adapters.cloud.bedrock import BedrockToolClient, map_client_error, tool_schema

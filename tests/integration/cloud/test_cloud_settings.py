@@ -11,6 +11,8 @@ from typing import Any
 import boto3
 import pytest
 from aws_lambda_powertools.utilities import parameters
+from moto import mock_aws
+
 from familyplus import bootstrap
 from familyplus.adapters.cloud.idempotency import IdempotentEmbedder, IdempotentValueTagger
 from familyplus.adapters.cloud.openai_embedder import OpenAIEmbedder
@@ -18,7 +20,6 @@ from familyplus.adapters.cloud.sqlite_idempotency import SqlitePersistenceLayer
 from familyplus.adapters.cloud.supabase_store import SupabaseStore
 from familyplus.errors import ConfigurationError
 from familyplus.settings import Settings, load_settings
-from moto import mock_aws
 
 CLOUD_VARIABLES = (
     "FAMILYPLUS_PROFILE",

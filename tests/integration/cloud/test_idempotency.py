@@ -20,6 +20,8 @@ from aws_lambda_powertools.utilities.idempotency import base as idempotency_base
 from aws_lambda_powertools.utilities.idempotency.persistence import base as persistence_base
 from aws_lambda_powertools.utilities.idempotency.persistence import datarecord, dynamodb
 from aws_lambda_powertools.utilities.idempotency.persistence.base import BasePersistenceLayer
+from moto import mock_aws
+
 from familyplus.adapters.cloud import sqlite_idempotency
 from familyplus.adapters.cloud.idempotency import (
     IdempotentEmbedder,
@@ -33,7 +35,6 @@ from familyplus.adapters.cloud.sqlite_idempotency import SqlitePersistenceLayer
 from familyplus.errors import TransientError
 from familyplus.models import StoryDraft, ValueTag
 from familyplus.vocabulary import VALUE_TAGS
-from moto import mock_aws
 
 # Outside Lambda most tests register no context; Powertools warns about that (the point of the test below).
 pytestmark = pytest.mark.filterwarnings("ignore:Couldn't determine the remaining time")

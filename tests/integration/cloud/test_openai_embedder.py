@@ -10,6 +10,7 @@ from typing import Any
 import httpx2
 import numpy as np
 import pytest
+
 from familyplus.adapters.cloud.openai_embedder import (
     MAX_INPUT_TOKENS,
     OpenAIEmbedder,

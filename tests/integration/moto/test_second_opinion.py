@@ -17,14 +17,14 @@ from typing import Any
 
 import boto3
 import pytest
-from familyplus.adapters.local.lexicon_tagger import LexiconValueTagger
-from familyplus_local.lambda_runtime import LocalLambda, substitutions
-from familyplus_local.runner import LocalRunner
-from familyplus_local.workflows import load_workflow
 from moto import mock_aws
 from moto.stepfunctions.parser.asl.component.common.retry import retrier_decl
 from moto.stepfunctions.parser.asl.component.state.exec.state_task import lambda_eval_utils
 
+from familyplus.adapters.local.lexicon_tagger import LexiconValueTagger
+from familyplus_local.lambda_runtime import LocalLambda, substitutions
+from familyplus_local.runner import LocalRunner
+from familyplus_local.workflows import load_workflow
 from tests.support import FlakyPort, response
 
 REGION, ACCOUNT = "us-east-1", "123456789012"

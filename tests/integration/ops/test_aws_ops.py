@@ -10,11 +10,12 @@ from typing import Any
 import boto3
 import pytest
 from botocore.stub import Stubber
+from moto import mock_aws
+from typer.testing import CliRunner
+
 from familyplus_local import ops_cli
 from familyplus_local.aws_ops import StepFunctionsOps, redrive_refusal
 from familyplus_local.cli import app
-from moto import mock_aws
-from typer.testing import CliRunner
 
 REGION = "us-east-1"
 DEFINITION = json.dumps({"StartAt": "Done", "States": {"Done": {"Type": "Succeed"}}})
@@ -32,16 +33,6 @@ def sfn(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Any, str]]:
         )["stateMachineArn"]
         monkeypatch.setattr(ops_cli, "stepfunctions_client", lambda: client)
         yield client, arn
-
-
-@pytest.fixture(autouse=True)
-def wide_console() -> Iterator[None]:
-    from familyplus_local.display import console
-
-    before = console.width
-    console.width = 200
-    yield
-    console.width = before
 
 
 def test_list_filters_by_status_and_show_prints_history(sfn: tuple[Any, str]) -> None:

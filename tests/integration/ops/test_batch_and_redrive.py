@@ -9,26 +9,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from typer.testing import CliRunner
+
 from familyplus.adapters.local.lexicon_tagger import LexiconValueTagger
 from familyplus.errors import PermanentError
 from familyplus_local import ops_cli
 from familyplus_local.batch import run_batch
 from familyplus_local.cli import app
 from familyplus_local.runner import LocalRunner
-from typer.testing import CliRunner
-
 from tests.support import response
-
-
-@pytest.fixture(autouse=True)
-def wide_console() -> Any:
-    """Rich wraps table cells at 80 columns under the test runner: widen so names stay whole."""
-    from familyplus_local.display import console
-
-    before = console.width
-    console.width = 200
-    yield
-    console.width = before
 
 
 class SwitchableTagger:

@@ -6,8 +6,9 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from familyplus_local.serve import create_app
 from fastapi.testclient import TestClient
+
+from familyplus_local.serve import create_app
 
 
 @pytest.fixture

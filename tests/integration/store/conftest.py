@@ -15,9 +15,9 @@ from pathlib import Path
 
 import pytest
 import respx
+
 from familyplus.adapters.cloud.supabase_store import SupabaseStore, make_supabase_client
 from familyplus.ports import Store
-
 from tests.integration.store.postgrest_gateway import Cassette, PostgrestGateway
 
 SUPABASE_URL = "https://familyplus-test.supabase.co"

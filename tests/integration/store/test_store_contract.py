@@ -7,6 +7,7 @@ import math
 
 import numpy as np
 import pytest
+
 from familyplus.errors import NotFoundError, PermanentError
 from familyplus.models import Quote, ResponseRecord, StoryRecord, ValueTag, WisdomItem
 from familyplus.ports import Store
@@ -128,6 +129,18 @@ def test_a_rewritten_story_keeps_its_podcast(store: Store) -> None:
     assert (got.title, got.podcast_key, got.podcast_seconds) == ("Retitled", "podcasts/story-r1/podcast.mp3", 95.5)
     with pytest.raises(NotFoundError):
         store.set_podcast("story-nope", "k", 1.0)
+
+
+def test_stories_without_a_podcast_are_listed_oldest_first_up_to_the_limit(store: Store) -> None:
+    for rid in ("r3", "r1", "r2", "r4"):  # created in this order: not the ids' order
+        store.save_response(response(rid))
+        store.upsert_story(story(rid))
+    store.set_podcast("story-r1", "podcasts/story-r1/podcast.mp3", 60.0)
+    assert [s.id for s in store.list_stories_without_podcast(10)] == ["story-r3", "story-r2", "story-r4"]
+    assert [s.id for s in store.list_stories_without_podcast(2)] == ["story-r3", "story-r2"]
+    assert store.list_stories_without_podcast(0) == []
+    (oldest,) = store.list_stories_without_podcast(1)
+    assert (oldest.response_id, oldest.family_id, oldest.podcast_key) == ("r3", "fam-a", None)
 
 
 def test_quotes_are_replaced_and_keep_their_order(store: Store) -> None:

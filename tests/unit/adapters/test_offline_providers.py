@@ -1,6 +1,7 @@
 """The offline providers are simple, but real algorithms: these tests pin their behaviour."""
 
 import numpy as np
+
 from familyplus.adapters.local.advice_wisdom import AdviceWisdomExtractor
 from familyplus.adapters.local.extractive_writer import ExtractiveStoryWriter, clean_narrative, title_from_prompt
 from familyplus.adapters.local.hashing_embedder import HashingEmbedder

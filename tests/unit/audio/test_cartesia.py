@@ -11,6 +11,7 @@ from typing import Any
 
 import httpx
 import pytest
+
 from familyplus.adapters.cloud.cartesia import CartesiaSpeech, CartesiaTranscriber
 from familyplus.errors import ConfigurationError, PermanentError, TransientError
 

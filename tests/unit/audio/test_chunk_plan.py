@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 
 import pytest
+
 from familyplus.adapters.ffmpeg_audio import plan_chunks
 
 

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+
 from familyplus.adapters.https_fetcher import HttpsFetcher, download_name, host_allowed
 from familyplus.adapters.local.local_media_store import LocalMediaStore
 from familyplus.errors import PermanentError, TransientError

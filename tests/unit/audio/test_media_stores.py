@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
 from familyplus.adapters.cloud.s3_media_store import S3MediaStore
 from familyplus.adapters.local.local_media_store import LocalMediaStore
 from familyplus.errors import NotFoundError, PermanentError

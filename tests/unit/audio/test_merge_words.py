@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 
 import pytest
+
 from familyplus.audio_models import Word
 from familyplus.stages.merge_transcript import merge_words
 

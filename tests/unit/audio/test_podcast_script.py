@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+
 from familyplus.adapters.local.local_media_store import LocalMediaStore
 from familyplus.adapters.local.sqlite_store import SqliteStore
 from familyplus.adapters.local.template_podcast_writer import TemplatePodcastWriter
@@ -12,7 +13,6 @@ from familyplus.audio_models import PodcastScript, PublishPodcastEvent, WritePod
 from familyplus.errors import NotFoundError
 from familyplus.models import Quote, ResponseRecord, StoryRecord
 from familyplus.stages import publish_podcast, write_podcast_script
-
 from tests.audio_support import AudioPorts
 
 NARRATIVE = (

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
 from familyplus_local.executor import DefinitionError, load_definition
 
 from .support import LAMBDA_ARN, chain, task

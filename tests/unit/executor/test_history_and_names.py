@@ -7,6 +7,7 @@ import threading
 from typing import Any
 
 import pytest
+
 from familyplus_local.executor import Execution, HistoryEvent, InvalidNameError, TaskError, validate_name
 
 from .support import Functions, chain, run, task

@@ -7,6 +7,7 @@ import re
 from typing import Any
 
 import pytest
+
 from familyplus_local.executor import DefinitionError, load_definition
 
 from .support import Functions, chain, run, task

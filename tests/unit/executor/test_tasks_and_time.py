@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+
 from familyplus_local.executor import MissingHookError, SystemClock, TaskError, VirtualClock
 
 from .support import LAMBDA_ARN, Functions, RecordingClock, chain, run, task

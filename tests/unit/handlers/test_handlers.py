@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib
 
 import pytest
+
 from familyplus.bootstrap import Adapters
 from familyplus.catalog import STAGES
 from familyplus.errors import PermanentError, TransientError

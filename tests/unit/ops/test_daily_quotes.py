@@ -8,12 +8,12 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+
 from familyplus.bootstrap import Adapters
 from familyplus.errors import DeliveryUncertainError, PermanentError, TransientError
 from familyplus.quote_models import DailyQuoteEvent, QuoteDelivery
 from familyplus.settings import Settings
 from familyplus.stages import deliver_daily_quotes
-
 from tests.unit.ops.quote_support import add_family
 
 ZONES = {"nyc": "America/New_York", "berlin": "Europe/Berlin", "sydney": "Australia/Sydney"}
@@ -167,7 +167,6 @@ def test_claim_is_exclusive(quote_adapters: Adapters) -> None:
 def test_handler_runs_the_job_from_a_scheduler_event(quote_adapters: Adapters) -> None:
     from familyplus import bootstrap
     from familyplus.handlers.deliver_daily_quotes import handler
-
     from tests.unit.handlers.test_handlers import context
 
     add_family(quote_adapters, "nyc", "America/New_York")
@@ -181,8 +180,9 @@ def test_handler_runs_the_job_from_a_scheduler_event(quote_adapters: Adapters) -
 
 
 def test_unknown_timezone_is_refused() -> None:
-    from familyplus.quote_models import Family
     from pydantic import ValidationError
+
+    from familyplus.quote_models import Family
 
     with pytest.raises(ValidationError, match="unknown IANA timezone"):
         Family(id="f", timezone="Mars/Olympus", recipient="+1")

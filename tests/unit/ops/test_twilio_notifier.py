@@ -8,6 +8,7 @@ from urllib.parse import parse_qs
 
 import httpx
 import pytest
+
 from familyplus.adapters.cloud.twilio_notifier import TwilioNotifier
 from familyplus.errors import DeliveryUncertainError, PermanentError, TransientError
 

@@ -6,6 +6,7 @@ import json
 from collections.abc import Sequence
 
 import pytest
+
 from familyplus.bootstrap import Adapters
 from familyplus.errors import NotFoundError, PermanentError
 from familyplus.models import MarkFailedEvent, ProcessResponseInput, ResponseEvent, StoryEvent, ValueTag

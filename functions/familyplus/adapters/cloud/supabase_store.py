@@ -169,6 +169,19 @@ class SupabaseStore:
         rows = self._rows(query.order("created_at", desc=True).limit(limit))
         return [StoryRecord.model_validate(r) for r in rows]
 
+    def list_stories_without_podcast(self, limit: int) -> list[StoryRecord]:
+        if limit <= 0:
+            return []  # nothing asked for: no request
+        rows = self._rows(
+            self.client.table("stories")
+            .select(_STORY_COLUMNS)
+            .is_("podcast_key", "null")
+            .order("created_at")
+            .order("id")
+            .limit(limit)
+        )
+        return [StoryRecord.model_validate(r) for r in rows]
+
     def set_podcast(self, story_id: str, key: str, seconds: float) -> None:
         rows = self._rows(
             self.client.table("stories")
