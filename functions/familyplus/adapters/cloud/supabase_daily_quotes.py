@@ -7,36 +7,16 @@ Errors map like `SupabaseStore`'s (`map_supabase_error`).
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import UTC, date, datetime
-from typing import Any, TypeVar
 
-import httpx
-from postgrest.exceptions import APIError
-
-from familyplus.adapters.cloud.supabase_store import map_supabase_error
+from familyplus.adapters.cloud.supabase_store import SupabaseTables
 from familyplus.adapters.local.sqlite_daily_quotes import quote_key
 from familyplus.quote_models import DeliveryStatus, Family, QuoteCandidate, QuoteDelivery
 
-T = TypeVar("T")
 _DELIVERY_COLUMNS = "family_id,local_date,quote_key,quote_text,recipient,channel,status,provider_id,error,attempts"
 
 
-class _Supabase:
-    def __init__(self, client: Any) -> None:
-        self.client = client
-
-    def _run(self, action: Callable[[], T]) -> T:
-        try:
-            return action()
-        except (APIError, httpx.HTTPError) as exc:
-            raise map_supabase_error(exc) from exc
-
-    def _rows(self, query: Any) -> list[dict[str, Any]]:
-        return list(self._run(query.execute).data or [])
-
-
-class SupabaseFamilyDirectory(_Supabase):
+class SupabaseFamilyDirectory(SupabaseTables):
     def upsert_family(self, family: Family) -> None:
         self._run(self.client.table("quote_families").upsert(family.model_dump(mode="json")).execute)
 
@@ -45,7 +25,7 @@ class SupabaseFamilyDirectory(_Supabase):
         return [Family(**row) for row in rows]
 
 
-class SupabaseQuoteLedger(_Supabase):
+class SupabaseQuoteLedger(SupabaseTables):
     def quotes_for_family(self, family_id: str) -> list[QuoteCandidate]:
         rows = self._rows(
             self.client.table("quotes").select("story_id,text,score").eq("family_id", family_id)

@@ -57,8 +57,10 @@ def map_supabase_error(exc: Exception) -> FamilyplusError:
     return PermanentError(f"{PROVIDER}: {type(exc).__name__}: {exc}")
 
 
-class SupabaseStore:
-    """The `Store` port on Supabase. `client` is a `supabase.Client` (see `make_supabase_client`)."""
+class SupabaseTables:
+    """Base of the Supabase adapters: runs PostgREST calls with the error mapping above.
+
+    `client` is a `supabase.Client` (see `make_supabase_client`)."""
 
     def __init__(self, client: Any) -> None:
         self.client = client
@@ -72,6 +74,10 @@ class SupabaseStore:
     def _rows(self, query: Any) -> list[Row]:
         data = self._run(query.execute).data
         return list(data or [])
+
+
+class SupabaseStore(SupabaseTables):
+    """The `Store` port on Supabase."""
 
     # --- responses -------------------------------------------------------------------------------
 
