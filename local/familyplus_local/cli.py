@@ -77,7 +77,8 @@ def show_result(runner: LocalRunner, execution: Execution) -> None:
         print_story(story, store.list_value_tags(response_id), store.list_wisdom(response_id),
                     store.list_quotes(story.id))
         if story.podcast_key:
-            console.print(f"[bold]Podcast MP3:[/] {podcast_path(runner, story.podcast_key)}")
+            # soft_wrap: a path is never broken across lines, so it can be copied
+            console.print(f"[bold]Podcast MP3:[/] {podcast_path(runner, story.podcast_key)}", soft_wrap=True)
     else:
         console.print(f"[bold red]{execution.status}[/] {execution.error}: {execution.cause}")
 
@@ -160,7 +161,7 @@ def podcast(
         raise typer.Exit(code=1)
     story = runner.adapters.store.get_story(story.id)
     console.print(f"[bold]Podcast MP3:[/] {podcast_path(runner, story.podcast_key or '')} "
-                  f"({story.podcast_seconds or 0:.1f}s)")
+                  f"({story.podcast_seconds or 0:.1f}s)", soft_wrap=True)
 
 
 # Operations commands (issue 5) live in ops_cli: local database or, with --aws, Step Functions.
