@@ -50,9 +50,8 @@ def _runner(verbose: bool = False) -> LocalRunner:
 
 def _free_name(runner: LocalRunner, response_id: str) -> str:
     """`response-<id>`, or `response-<id>-2`, … when this response was processed before (a replay)."""
-    taken = {ex.name for ex in runner.executions.list(state_machine_name=PROCESS, limit=10_000)}
     name, n = f"response-{response_id}", 1
-    while name in taken:
+    while runner.find(name, PROCESS) is not None:
         n += 1
         name = f"response-{response_id}-{n}"
     return name

@@ -74,7 +74,7 @@ class LocalRunner:
         if name is None:
             name = str(uuid.uuid4())
         else:
-            existing = self._find(name, workflow)
+            existing = self.find(name, workflow)
             if existing is not None:
                 # AWS StartExecution: same name and input → the same execution; different input → refused.
                 if existing.input == payload:
@@ -115,7 +115,8 @@ class LocalRunner:
             ),
         )
 
-    def _find(self, name: str, workflow: str) -> Execution | None:
+    def find(self, name: str, workflow: str) -> Execution | None:
+        """The execution of `workflow` named `name`, or None."""
         try:
             return self.executions.get(name, state_machine_name=workflow)
         except ExecutionNotFoundError:
@@ -141,7 +142,7 @@ class LocalRunner:
         if workflow is None:
             raise TaskError("StateMachineDoesNotExist", f"no local workflow for {arn}")
         child_input = json.loads(payload) if isinstance(payload, str) else payload
-        if name is not None and self._find(name, workflow) is not None:
+        if name is not None and self.find(name, workflow) is not None:
             # As the states:startExecution integration does for a closed execution of that name.
             raise TaskError("StepFunctions.ExecutionAlreadyExistsException",
                             f"Execution Already Exists: '{execution_arn(workflow, name)}'")
