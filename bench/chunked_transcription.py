@@ -72,16 +72,33 @@ class SimulatedProvider:
         offset = getattr(_current, "offset", 0.0)
         time.sleep(self.overhead_s + duration / self.realtime_factor)
         self.calls.append(duration)
-        words = [Word(word=w.word, start=round(w.start - offset, 3), end=round(w.end - offset, 3))
-                 for w in self.timeline if w.start >= offset and w.end <= offset + duration]
+        words = [
+            Word(word=w.word, start=round(w.start - offset, 3), end=round(w.end - offset, 3))
+            for w in self.timeline
+            if w.start >= offset and w.end <= offset + duration
+        ]
         return Transcript(text=" ".join(w.word for w in words), words=words, language="en", duration=duration)
 
 
 def make_recording(audio: FfmpegAudio, minutes: float, dst: Path) -> tuple[Path, float]:
     sample = audio.to_speech_wav(SAMPLE, dst.with_name("sample.wav"))
     loops = int(minutes * 60 / sample.duration) + 1
-    subprocess.run([audio.ffmpeg, "-v", "error", "-y", "-stream_loop", str(loops - 1), "-i", str(dst.with_name(
-        "sample.wav")), "-c", "copy", str(dst)], check=True)
+    subprocess.run(
+        [
+            audio.ffmpeg,
+            "-v",
+            "error",
+            "-y",
+            "-stream_loop",
+            str(loops - 1),
+            "-i",
+            str(dst.with_name("sample.wav")),
+            "-c",
+            "copy",
+            str(dst),
+        ],
+        check=True,
+    )
     return dst, sample.duration
 
 
@@ -95,8 +112,7 @@ def run_path(ports: Ports, response_id: str, concurrency: int) -> tuple[float, i
 
     with ThreadPoolExecutor(max_workers=concurrency) as pool:
         outputs = list(pool.map(transcribe, prepared.chunks))
-    merged = merge_transcript.run(MergeTranscriptEvent(response_id=response_id, family_id="f1", chunks=outputs),
-                                  ports)
+    merged = merge_transcript.run(MergeTranscriptEvent(response_id=response_id, family_id="f1", chunks=outputs), ports)
     return time.perf_counter() - started, len(prepared.chunks), merged.word_count
 
 
@@ -106,8 +122,9 @@ def main(minutes: float = 60.0, concurrency: int = 4, realtime_factor: float = 6
         root = Path(tmp)
         recording, loop_seconds = make_recording(audio, minutes, root / "long.wav")
         # The sample's real words and timings (offline Whisper, once), looped like the audio.
-        sample_words = WhisperTranscriber(ROOT / ".familyplus" / "models").transcribe(
-            root / "sample.wav", language="en").words
+        sample_words = (
+            WhisperTranscriber(ROOT / ".familyplus" / "models").transcribe(root / "sample.wav", language="en").words
+        )
         length = audio.probe(recording).duration
         timeline = [
             Word(word=w.word, start=round(w.start + shift, 3), end=round(w.end + shift, 3))
@@ -119,19 +136,23 @@ def main(minutes: float = 60.0, concurrency: int = 4, realtime_factor: float = 6
         store, media = SqliteStore(root / "db.sqlite"), LocalMediaStore(root / "media")
         media.put("uploads/long.wav", recording)
         for rid in ("single", "chunked"):
-            store.save_response(ResponseRecord(id=rid, family_id="f1", media_type="audio",
-                                               audio_key="uploads/long.wav"))
-        single = run_path(Ports(store, media, audio, provider, Settings(audio_chunk_threshold_seconds=1e9)),
-                          "single", concurrency)
-        chunked = run_path(Ports(store, media, audio, provider, Settings(audio_chunk_threshold_seconds=600.0)),
-                           "chunked", concurrency)
-    print(f"recording: {length / 60:.1f} min, {len(timeline)} words; simulated provider: 0.5 s + audio/"
-          f"{realtime_factor:g} per call, concurrency {concurrency}")
+            store.save_response(
+                ResponseRecord(id=rid, family_id="f1", media_type="audio", audio_key="uploads/long.wav")
+            )
+        single = run_path(
+            Ports(store, media, audio, provider, Settings(audio_chunk_threshold_seconds=1e9)), "single", concurrency
+        )
+        chunked = run_path(
+            Ports(store, media, audio, provider, Settings(audio_chunk_threshold_seconds=600.0)), "chunked", concurrency
+        )
+    print(
+        f"recording: {length / 60:.1f} min, {len(timeline)} words; simulated provider: 0.5 s + audio/"
+        f"{realtime_factor:g} per call, concurrency {concurrency}"
+    )
     for name, (wall, chunks, words) in (("single call", single), ("chunked", chunked)):
         check = "every word once" if words == len(timeline) else f"{words} words (expected {len(timeline)})"
         print(f"  {name:<12} {chunks:>2} chunk(s)  wall {wall:7.2f} s  ({check})")
-    print(f"  chunked / single wall-time ratio: {chunked[0] / single[0]:.2f} "
-          f"(speed-up {single[0] / chunked[0]:.1f}x)")
+    print(f"  chunked / single wall-time ratio: {chunked[0] / single[0]:.2f} (speed-up {single[0] / chunked[0]:.1f}x)")
 
 
 if __name__ == "__main__":

@@ -75,8 +75,16 @@ def main(minutes: float = 3.0, segments: int = 10) -> None:
         root = Path(tmp)
         store, media = SqliteStore(root / "db.sqlite"), LocalMediaStore(root / "media")
         store.save_response(ResponseRecord(id="r1", family_id="f1", media_type="text", text="bench"))
-        store.upsert_story(StoryRecord(id="story-r1", response_id="r1", family_id="f1", title="Buttons",
-                                       summary="A tin of buttons.", narrative=" ".join(SENTENCES)))
+        store.upsert_story(
+            StoryRecord(
+                id="story-r1",
+                response_id="r1",
+                family_id="f1",
+                title="Buttons",
+                summary="A tin of buttons.",
+                narrative=" ".join(SENTENCES),
+            )
+        )
         per_segment = minutes * 60 / segments
         outputs: list[SynthesizeSegmentOutput] = []
         for index in range(segments):
@@ -94,11 +102,14 @@ def main(minutes: float = 3.0, segments: int = 10) -> None:
         total = sum(o.seconds for o in outputs)
         timed = TimedAudio(audio)
         started = time.perf_counter()
-        result = assemble_podcast.run(AssemblePodcastEvent(story_id="story-r1", segments=outputs),
-                                      Ports(store, media, timed, Settings()))
+        result = assemble_podcast.run(
+            AssemblePodcastEvent(story_id="story-r1", segments=outputs), Ports(store, media, timed, Settings())
+        )
         wall = time.perf_counter() - started
-    print(f"podcast assembly: {segments} segments, {total:.1f} s of speech -> {result.seconds:.1f} s MP3 "
-          f"at {result.loudness_lufs:.2f} LUFS")
+    print(
+        f"podcast assembly: {segments} segments, {total:.1f} s of speech -> {result.seconds:.1f} s MP3 "
+        f"at {result.loudness_lufs:.2f} LUFS"
+    )
     print(f"  wall {wall:.2f} s = {result.seconds / wall:.1f} s of audio assembled per wall second")
     for step, seconds in sorted(timed.seconds.items(), key=lambda kv: -kv[1]):
         print(f"  {step:<16} {seconds:6.2f} s")

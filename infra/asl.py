@@ -72,8 +72,9 @@ class Definition:
                 continue
             label = state.get("Label")
             if not isinstance(label, str) or not label:
-                raise DefinitionError(f"{self.path.name}: Distributed Map {name!r} needs a Label (IAM scopes its "
-                                      "child executions by it)")
+                raise DefinitionError(
+                    f"{self.path.name}: Distributed Map {name!r} needs a Label (IAM scopes its child executions by it)"
+                )
             reader = state.get("ItemReader")
             key = (reader or {}).get("Parameters", {}).get("Key")
             writer = state.get("ResultWriter")
@@ -81,11 +82,12 @@ class Definition:
             if writer is not None:
                 parameters = writer.get("Parameters", {})
                 if "Prefix.$" in parameters:
-                    raise DefinitionError(f"{self.path.name}: Distributed Map {name!r}: ResultWriter Prefix must be "
-                                          "static (IAM scopes the writes by it)")
+                    raise DefinitionError(
+                        f"{self.path.name}: Distributed Map {name!r}: ResultWriter Prefix must be "
+                        "static (IAM scopes the writes by it)"
+                    )
                 prefix = str(parameters.get("Prefix", ""))
-            found.append(DistributedMap(name, label, reader is not None, key if isinstance(key, str) else None,
-                                        prefix))
+            found.append(DistributedMap(name, label, reader is not None, key if isinstance(key, str) else None, prefix))
         return found
 
 

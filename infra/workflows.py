@@ -141,34 +141,55 @@ class Workflows(Construct):
         Distributed Map states"); its ItemReader/ResultWriter read and write the bucket. The ARNs are formatted
         from the name: the machine's own Ref in its role's policy would be a circular dependency."""
         stack = Stack.of(self)
-        own = stack.format_arn(service="states", resource="stateMachine", resource_name=machine_name,
-                               arn_format=ArnFormat.COLON_RESOURCE_NAME)
+        own = stack.format_arn(
+            service="states",
+            resource="stateMachine",
+            resource_name=machine_name,
+            arn_format=ArnFormat.COLON_RESOURCE_NAME,
+        )
         role.add_to_policy(iam.PolicyStatement(actions=["states:StartExecution"], resources=[own]))
         children = [
-            stack.format_arn(service="states", resource="execution", resource_name=f"{machine_name}/{m.label}:*",
-                             arn_format=ArnFormat.COLON_RESOURCE_NAME)
+            stack.format_arn(
+                service="states",
+                resource="execution",
+                resource_name=f"{machine_name}/{m.label}:*",
+                arn_format=ArnFormat.COLON_RESOURCE_NAME,
+            )
             for m in maps
         ]
-        role.add_to_policy(iam.PolicyStatement(
-            actions=["states:DescribeExecution", "states:StopExecution", "states:RedriveExecution"],
-            resources=children,
-        ))
+        role.add_to_policy(
+            iam.PolicyStatement(
+                actions=["states:DescribeExecution", "states:StopExecution", "states:RedriveExecution"],
+                resources=children,
+            )
+        )
         for arn in children:
-            acknowledge(role, wildcard_resource(role, arn),
-                        "A Distributed Map's child executions get generated names; the grant is scoped to the "
-                        "children of this state machine's own labelled Map state.")
+            acknowledge(
+                role,
+                wildcard_resource(role, arn),
+                "A Distributed Map's child executions get generated names; the grant is scoped to the "
+                "children of this state machine's own labelled Map state.",
+            )
         if not any(m.reads or m.writer_prefix is not None for m in maps):
             return
         if self.bucket is None:
-            raise asl.DefinitionError(f"{definition.path.name}: a Distributed Map reads or writes S3 but the "
-                                      "Workflows construct was given no bucket")
+            raise asl.DefinitionError(
+                f"{definition.path.name}: a Distributed Map reads or writes S3 but the "
+                "Workflows construct was given no bucket"
+            )
         reads = sorted({m.reader_key or f"{BATCH_MANIFEST_PREFIX}*" for m in maps if m.reads})
-        writes = sorted({f"{m.writer_prefix.strip('/')}/*" if m.writer_prefix.strip("/") else "*"
-                         for m in maps if m.writer_prefix is not None})
-        grants = [(["s3:GetObject"], reads),
-                  # what the ResultWriter needs (the same actions CDK's own ResultWriter grants)
-                  (["s3:PutObject", "s3:GetObject", "s3:ListMultipartUploadParts", "s3:AbortMultipartUpload"],
-                   writes)]
+        writes = sorted(
+            {
+                f"{m.writer_prefix.strip('/')}/*" if m.writer_prefix.strip("/") else "*"
+                for m in maps
+                if m.writer_prefix is not None
+            }
+        )
+        grants = [
+            (["s3:GetObject"], reads),
+            # what the ResultWriter needs (the same actions CDK's own ResultWriter grants)
+            (["s3:PutObject", "s3:GetObject", "s3:ListMultipartUploadParts", "s3:AbortMultipartUpload"], writes),
+        ]
         for actions, keys in grants:
             if not keys:
                 continue
@@ -176,9 +197,12 @@ class Workflows(Construct):
             role.add_to_policy(iam.PolicyStatement(actions=actions, resources=resources))
             for arn, key in zip(resources, keys, strict=True):
                 if "*" in key:
-                    acknowledge(role, wildcard_resource(role, arn),
-                                f"Batch manifests and map-run result files have per-run names; the grant is "
-                                f"limited to the {key} prefix of the media bucket and to explicit actions.")
+                    acknowledge(
+                        role,
+                        wildcard_resource(role, arn),
+                        f"Batch manifests and map-run result files have per-run names; the grant is "
+                        f"limited to the {key} prefix of the media bucket and to explicit actions.",
+                    )
 
     def _grant_sync(self, role: iam.Role, child: sfn.StateMachine) -> None:
         """`.sync` waits for the child: describe/stop its executions, and the managed EventBridge rule."""

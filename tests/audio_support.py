@@ -62,8 +62,9 @@ def word_error_rate(reference: str, hypothesis: str) -> float:
     return previous[-1] / max(1, len(ref))
 
 
-def speak_sentences(speech: Any, sentences: Sequence[str], dst: Path, *, pause_s: float = 0.5,
-                    voice: str = "narrator") -> list[tuple[float, float]]:
+def speak_sentences(
+    speech: Any, sentences: Sequence[str], dst: Path, *, pause_s: float = 0.5, voice: str = "narrator"
+) -> list[tuple[float, float]]:
     """One WAV of `sentences` read in turn with `pause_s` of silence between; returns each one's (start, end)."""
     frames = bytearray()
     spans: list[tuple[float, float]] = []

@@ -35,5 +35,11 @@ TEXT = (
 
 
 def response(response_id: str = "r1", **overrides: object) -> dict[str, Any]:
-    return {"responseId": response_id, "familyId": "f1", "mediaType": "text", "text": TEXT,
-            "prompt": "Tell us about your first job", **overrides}
+    return {
+        "responseId": response_id,
+        "familyId": "f1",
+        "mediaType": "text",
+        "text": TEXT,
+        "prompt": "Tell us about your first job",
+        **overrides,
+    }

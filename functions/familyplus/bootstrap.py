@@ -178,8 +178,12 @@ class Adapters:
 
             if not s.twilio_from:
                 raise ConfigurationError("FAMILYPLUS_TWILIO_FROM is not set (needed with the Twilio keys)")
-            return TwilioNotifier(s.twilio_account_sid.get_secret_value(), s.twilio_auth_token.get_secret_value(),
-                                  s.twilio_from, timeout=s.provider_timeout)
+            return TwilioNotifier(
+                s.twilio_account_sid.get_secret_value(),
+                s.twilio_auth_token.get_secret_value(),
+                s.twilio_from,
+                timeout=s.provider_timeout,
+            )
         if s.profile == "cloud":  # a Lambda's file system is read-only: an outbox there would lose messages
             raise ConfigurationError("twilio_account_sid and twilio_auth_token are needed by the cloud profile")
         from familyplus.adapters.local.outbox_notifier import OutboxNotifier

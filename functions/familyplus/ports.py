@@ -53,6 +53,7 @@ class Store(Protocol):
     def list_stories_without_podcast(self, limit: int) -> list[StoryRecord]:
         """Stories that have no podcast yet, oldest first (then by id), at most `limit`."""
         ...
+
     def search(self, query_vector: Sequence[float], *, family_id: str | None, limit: int) -> list[SearchHit]: ...
 
 
@@ -123,13 +124,13 @@ class Audio(Protocol):
     def to_speech_wav(self, src: Path, dst: Path) -> AudioInfo:
         """Decode the first audio stream to 16 kHz mono 16-bit PCM WAV (what speech recognisers want)."""
         ...
-    def split(
-        self, src: Path, *, chunk_seconds: float, overlap_seconds: float, dst_dir: Path
-    ) -> list[AudioChunk]: ...
+
+    def split(self, src: Path, *, chunk_seconds: float, overlap_seconds: float, dst_dir: Path) -> list[AudioChunk]: ...
     def concat(self, paths: Sequence[Path], dst: Path, *, crossfade_seconds: float) -> AudioInfo: ...
     def loudnorm(self, src: Path, dst: Path, *, target_lufs: float = -16.0, true_peak_db: float = -1.5) -> Loudness:
         """Normalise to `target_lufs` integrated loudness; returns the loudness of `dst`."""
         ...
+
     def encode_mp3(
         self,
         src: Path,
@@ -142,6 +143,7 @@ class Audio(Protocol):
     ) -> AudioInfo:
         """MP3 with an ID3 title tag; `gain_db` corrects the small loudness shift lossy encoding causes."""
         ...
+
     def measure_loudness(self, path: Path) -> Loudness: ...
 
 
@@ -159,6 +161,7 @@ class MediaStore(Protocol):
     def delete(self, key: str) -> None:
         """Remove `key`; a missing key is not an error."""
         ...
+
     def fetch_url(self, url: str, workdir: Path, *, max_bytes: int | None = None) -> Path:
         """Download an `https` URL from an allowed host into `workdir` (SSRF rules: see `HttpsFetcher`)."""
         ...
@@ -191,6 +194,7 @@ class QuoteLedger(Protocol):
     def recent_quote_keys(self, family_id: str, since: date) -> set[str]:
         """Keys of quotes sent (or being sent) to the family on local dates >= since."""
         ...
+
     def get_delivery(self, family_id: str, local_date: date) -> QuoteDelivery | None: ...
     def claim_delivery(self, delivery: QuoteDelivery) -> bool: ...
     def finish_delivery(

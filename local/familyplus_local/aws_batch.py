@@ -149,9 +149,15 @@ def start_each(
         slept += limiter.acquire()
         try:
             arn = start_processing(
-                request.response_id, request.family_id, media_type=request.media_type, text=request.text,
-                audio_key=request.audio_key, prompt=request.prompt, podcast=request.podcast,
-                state_machine_arn=state_machine_arn, client=client,
+                request.response_id,
+                request.family_id,
+                media_type=request.media_type,
+                text=request.text,
+                audio_key=request.audio_key,
+                prompt=request.prompt,
+                podcast=request.podcast,
+                state_machine_arn=state_machine_arn,
+                client=client,
             )
         except ExecutionConflictError as exc:
             result = LineResult(number, False, response_id=request.response_id, reason=str(exc))
@@ -168,8 +174,9 @@ def start_each(
 
 def manifest_bytes(payloads: Sequence[dict[str, Any]]) -> bytes:
     """One JSON object per line, keys sorted: the same inputs always make the same bytes (and hash)."""
-    return "".join(json.dumps(p, sort_keys=True, separators=(",", ":"), ensure_ascii=False) + "\n"
-                   for p in payloads).encode("utf-8")
+    return "".join(
+        json.dumps(p, sort_keys=True, separators=(",", ":"), ensure_ascii=False) + "\n" for p in payloads
+    ).encode("utf-8")
 
 
 def submit_manifest(
@@ -203,8 +210,9 @@ def submit_manifest(
                 f"this manifest was submitted before with other options ({name}, {existing.get('status')}); "
                 "its input was " + str(existing.get("input"))
             ) from None
-        return ManifestSubmission(bucket, key, len(payloads), arn, started=False,
-                                  status=str(existing.get("status", "RUNNING")))
+        return ManifestSubmission(
+            bucket, key, len(payloads), arn, started=False, status=str(existing.get("status", "RUNNING"))
+        )
 
 
 # --- the command (`familyplus batch FILE --aws`, registered in ops_cli) ------------------------------------
@@ -237,13 +245,18 @@ def run_aws_batch(
     todo = [(number, item) for number, item in parsed if not isinstance(item, LineResult)]
     if len(todo) <= options.threshold:
         bucket = limiter or TokenBucket(options.rate)
-        started, report.slept = start_each(todo, state_machine_arn=options.state_machine_arn, client=sfn,
-                                           limiter=bucket, on_result=on_result)
+        started, report.slept = start_each(
+            todo, state_machine_arn=options.state_machine_arn, client=sfn, limiter=bucket, on_result=on_result
+        )
         report.results += started
     else:
         batch_arn = options.batch_state_machine_arn or batch_state_machine_arn(options.state_machine_arn)
         report.submission = submit_manifest(
-            [payload for _, payload in todo], bucket=options.bucket or "", batch_arn=batch_arn, s3=s3(), sfn=sfn,
+            [payload for _, payload in todo],
+            bucket=options.bucket or "",
+            batch_arn=batch_arn,
+            s3=s3(),
+            sfn=sfn,
             tolerated_failure_percentage=options.tolerated_failure_percentage,
         )
     report.results.sort(key=lambda r: r.line)
@@ -264,27 +277,33 @@ def run_aws_batch_command(
 
     from familyplus_local.display import console
 
-    progress = Progress(TextColumn("[bold]batch --aws"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                        console=console)
+    progress = Progress(
+        TextColumn("[bold]batch --aws"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=console
+    )
     try:
         with progress:
             task = progress.add_task("start", total=None)
-            report = run_aws_batch(path, options, sfn=sfn(), s3=s3,
-                                   on_result=lambda _: progress.update(task, advance=1))
+            report = run_aws_batch(
+                path, options, sfn=sfn(), s3=s3, on_result=lambda _: progress.update(task, advance=1)
+            )
     except BatchConfigurationError as exc:
         raise fail(str(exc)) from exc
     submission = report.submission
     if submission is None:
         started = [r for r in report.results if r.ok]
-        console.print(f"{len(started)} execution(s) started or found (response-<id>), at most {options.rate:g}/s "
-                      f"[dim](waited {report.slept:.1f} s for the rate limit)[/]")
+        console.print(
+            f"{len(started)} execution(s) started or found (response-<id>), at most {options.rate:g}/s "
+            f"[dim](waited {report.slept:.1f} s for the rate limit)[/]"
+        )
     else:
         verb = "started (or already running)" if submission.started else f"ran before ({submission.status})"
-        console.print(f"manifest s3://{submission.bucket}/{submission.key} ({submission.lines} lines, above "
-                      f"--threshold {options.threshold}): batch_responses {verb}\n  {submission.execution_arn}\n"
-                      f"  results: s3://{submission.bucket}/{BATCH_RESULTS_PREFIX}/<map run id>/ when it ends; "
-                      f"follow it with `familyplus executions show {submission.execution_arn} --aws "
-                      "--state-machine-arn <batch_responses ARN>`")
+        console.print(
+            f"manifest s3://{submission.bucket}/{submission.key} ({submission.lines} lines, above "
+            f"--threshold {options.threshold}): batch_responses {verb}\n  {submission.execution_arn}\n"
+            f"  results: s3://{submission.bucket}/{BATCH_RESULTS_PREFIX}/<map run id>/ when it ends; "
+            f"follow it with `familyplus executions show {submission.execution_arn} --aws "
+            "--state-machine-arn <batch_responses ARN>`"
+        )
     console.print(summary_table(report.results))
     if report.failed:
         raise typer.Exit(code=1)

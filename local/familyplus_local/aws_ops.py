@@ -65,11 +65,17 @@ class StepFunctionsOps:
                 start = _aware(item["startDate"])
                 if since is not None and start < since:
                     return found
-                found.append(ExecutionSummary(
-                    arn=item["executionArn"], name=item["name"], workflow=self.workflow, status=item["status"],
-                    start=start, stop=_aware(item["stopDate"]) if item.get("stopDate") else None,
-                    redrive_count=int(item.get("redriveCount", 0)),
-                ))
+                found.append(
+                    ExecutionSummary(
+                        arn=item["executionArn"],
+                        name=item["name"],
+                        workflow=self.workflow,
+                        status=item["status"],
+                        start=start,
+                        stop=_aware(item["stopDate"]) if item.get("stopDate") else None,
+                        redrive_count=int(item.get("redriveCount", 0)),
+                    )
+                )
                 if len(found) >= limit:
                     return found
             token = page.get("nextToken")

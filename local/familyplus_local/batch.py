@@ -53,8 +53,10 @@ def parse_lines(path: Path) -> Iterator[tuple[int, dict[str, Any] | LineResult]]
             try:
                 yield number, ProcessResponseInput.model_validate(data).wire()
             except ValidationError as exc:
-                yield number, LineResult(number, False, response_id=data.get("responseId"),
-                                         reason=describe_validation(exc))
+                yield (
+                    number,
+                    LineResult(number, False, response_id=data.get("responseId"), reason=describe_validation(exc)),
+                )
 
 
 def _process(runner: LocalRunner, number: int, payload: dict[str, Any]) -> LineResult:
@@ -66,8 +68,13 @@ def _process(runner: LocalRunner, number: int, payload: dict[str, Any]) -> LineR
     except Exception as exc:  # one line's surprise must not stop the batch: report it against the line
         return LineResult(number, False, response_id=response_id, reason=f"{type(exc).__name__}: {exc}")
     if execution.status != "SUCCEEDED":
-        return LineResult(number, False, response_id=response_id, execution=execution.name,
-                          reason=f"{execution.status}: {execution.error}: {execution.cause}")
+        return LineResult(
+            number,
+            False,
+            response_id=response_id,
+            execution=execution.name,
+            reason=f"{execution.status}: {execution.error}: {execution.cause}",
+        )
     return LineResult(number, True, response_id=response_id, execution=execution.name)
 
 
@@ -80,9 +87,15 @@ def run_batch(
     parsed = list(parse_lines(path))
     results: list[LineResult] = [item for _, item in parsed if isinstance(item, LineResult)]
     todo = [(number, item) for number, item in parsed if not isinstance(item, LineResult)]
-    progress = Progress(TextColumn("[bold]batch"), BarColumn(), MofNCompleteColumn(),
-                        TextColumn("{task.fields[last]}"), TimeElapsedColumn(), console=console,
-                        disable=console is None)
+    progress = Progress(
+        TextColumn("[bold]batch"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[last]}"),
+        TimeElapsedColumn(),
+        console=console,
+        disable=console is None,
+    )
     with progress, ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="batch") as pool:
         task = progress.add_task("batch", total=len(parsed), completed=len(results), last="")
         futures = [pool.submit(_process, runner, number, payload) for number, payload in todo]

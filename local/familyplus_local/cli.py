@@ -1,13 +1,13 @@
 """`familyplus`: run the pipeline locally and operate it like the Step Functions console.
 
-    familyplus run --text "…" | --text-file F | --audio FILE [--family ID] [--prompt "…"] [--podcast]
-    familyplus podcast STORY_ID|RESPONSE_ID | story RESPONSE_ID
-    familyplus executions list [--status FAILED] [--since 24h] [--workflow …] [--aws] | executions show ID
-    familyplus redrive ID | redrive --status FAILED --since 24h [--dry-run] [--aws]
-    familyplus serve | batch FILE.jsonl [--distributed | --aws] | families add/list
-    familyplus schedule run daily-quote [--at …] | schedule run daily-podcasts [--limit N]
-    familyplus search "query"
-    familyplus demo
+familyplus run --text "…" | --text-file F | --audio FILE [--family ID] [--prompt "…"] [--podcast]
+familyplus podcast STORY_ID|RESPONSE_ID | story RESPONSE_ID
+familyplus executions list [--status FAILED] [--since 24h] [--workflow …] [--aws] | executions show ID
+familyplus redrive ID | redrive --status FAILED --since 24h [--dry-run] [--aws]
+familyplus serve | batch FILE.jsonl [--distributed | --aws] | families add/list
+familyplus schedule run daily-quote [--at …] | schedule run daily-podcasts [--limit N]
+familyplus search "query"
+familyplus demo
 """
 
 from __future__ import annotations
@@ -73,8 +73,9 @@ def show_result(runner: LocalRunner, execution: Execution) -> None:
             console.rule("[bold]transcript")
             console.print(response.transcript)
         story = store.get_story(story_id_for(response_id))
-        print_story(story, store.list_value_tags(response_id), store.list_wisdom(response_id),
-                    store.list_quotes(story.id))
+        print_story(
+            story, store.list_value_tags(response_id), store.list_wisdom(response_id), store.list_quotes(story.id)
+        )
         if story.podcast_key:
             # soft_wrap: a path is never broken across lines, so it can be copied
             console.print(f"[bold]Podcast MP3:[/] {podcast_path(runner, story.podcast_key)}", soft_wrap=True)
@@ -159,8 +160,10 @@ def podcast(
         console.print(f"[bold red]{execution.status}[/] {execution.error}: {execution.cause}")
         raise typer.Exit(code=1)
     story = runner.adapters.store.get_story(story.id)
-    console.print(f"[bold]Podcast MP3:[/] {podcast_path(runner, story.podcast_key or '')} "
-                  f"({story.podcast_seconds or 0:.1f}s)", soft_wrap=True)
+    console.print(
+        f"[bold]Podcast MP3:[/] {podcast_path(runner, story.podcast_key or '')} ({story.podcast_seconds or 0:.1f}s)",
+        soft_wrap=True,
+    )
 
 
 # Operations commands (issue 5) live in ops_cli: local database or, with --aws, Step Functions.
@@ -198,8 +201,9 @@ def story(response_id: str) -> None:
         record = store.get_story(story_id_for(response_id))
     except NotFoundError as exc:
         raise _fail(str(exc)) from exc
-    print_story(record, store.list_value_tags(response_id), store.list_wisdom(response_id),
-                store.list_quotes(record.id))
+    print_story(
+        record, store.list_value_tags(response_id), store.list_wisdom(response_id), store.list_quotes(record.id)
+    )
 
 
 def sample_responses() -> list[dict[str, Any]]:

@@ -95,8 +95,13 @@ def executions_table(executions: list[Execution]) -> Table:
     for ex in executions:
         duration = f"{(ex.stop_date - ex.start_date).total_seconds():.2f}s" if ex.stop_date else "—"
         table.add_row(
-            ex.name, ex.state_machine_name, ex.status, ex.start_date.strftime("%Y-%m-%d %H:%M:%S"), duration,
-            str(ex.redrive_count), ex.error or "",
+            ex.name,
+            ex.state_machine_name,
+            ex.status,
+            ex.start_date.strftime("%Y-%m-%d %H:%M:%S"),
+            duration,
+            str(ex.redrive_count),
+            ex.error or "",
         )
     return table
 

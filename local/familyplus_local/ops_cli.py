@@ -28,15 +28,22 @@ from familyplus_local.runner import LocalRunner
 schedule_app = typer.Typer(no_args_is_help=True, help="Run a scheduled job by hand (as EventBridge Scheduler would).")
 families_app = typer.Typer(no_args_is_help=True, help="Families that receive the daily quote.")
 
-REDRIVE_RULE = ("Only FAILED, ABORTED or TIMED_OUT executions started in the last 14 days can be redriven "
-                "(AWS Step Functions RedriveExecution rules, Standard workflows; applied locally too).")
+REDRIVE_RULE = (
+    "Only FAILED, ABORTED or TIMED_OUT executions started in the last 14 days can be redriven "
+    "(AWS Step Functions RedriveExecution rules, Standard workflows; applied locally too)."
+)
 _DURATION = re.compile(r"^\s*(\d+)\s*([smhdw])\s*$")
 _UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
 
 Aws = Annotated[bool, typer.Option("--aws", help="Work on AWS Step Functions (boto3) instead of the local database.")]
-StateMachineArn = Annotated[str | None, typer.Option(
-    "--state-machine-arn", envvar="FAMILYPLUS_STATE_MACHINE_ARN",
-    help="With --aws: the workflow's state machine ARN (or FAMILYPLUS_STATE_MACHINE_ARN).")]
+StateMachineArn = Annotated[
+    str | None,
+    typer.Option(
+        "--state-machine-arn",
+        envvar="FAMILYPLUS_STATE_MACHINE_ARN",
+        help="With --aws: the workflow's state machine ARN (or FAMILYPLUS_STATE_MACHINE_ARN).",
+    ),
+]
 Since = Annotated[str | None, typer.Option(help="Only executions started within this long: 30m, 24h, 7d, 2w.")]
 
 
@@ -94,8 +101,9 @@ def summaries_table(rows: list[ExecutionSummary], title: str = "executions (newe
     for column in ("name", "workflow", "status", "started", "redrives"):
         table.add_column(column)
     for row in rows:
-        table.add_row(row.name, row.workflow, row.status, row.start.strftime("%Y-%m-%d %H:%M:%S"),
-                      str(row.redrive_count))
+        table.add_row(
+            row.name, row.workflow, row.status, row.start.strftime("%Y-%m-%d %H:%M:%S"), str(row.redrive_count)
+        )
     return table
 
 
@@ -119,8 +127,9 @@ def executions_list(
         return
     runner = _runner()
     try:
-        rows = runner.executions.list(status=status, since=started_after, state_machine_name=workflow, limit=limit,
-                                      include_history=False)
+        rows = runner.executions.list(
+            status=status, since=started_after, state_machine_name=workflow, limit=limit, include_history=False
+        )
     except ValueError as exc:
         raise _fail(str(exc)) from exc
     console.print(executions_table(rows))
@@ -135,8 +144,10 @@ def executions_show(
     if aws:
         ops = _aws(state_machine_arn)
         described = ops.describe(execution_id)
-        console.print(f"[bold]{described['name']}[/] — {described['status']} (redrives: "
-                      f"{described.get('redriveCount', 0)}, redrive status: {described.get('redriveStatus', '—')})")
+        console.print(
+            f"[bold]{described['name']}[/] — {described['status']} (redrives: "
+            f"{described.get('redriveCount', 0)}, redrive status: {described.get('redriveStatus', '—')})"
+        )
         for event in ops.history(execution_id):
             details: Any = next((v for k, v in event.items() if k.endswith("EventDetails")), {})
             name = details.get("name", "") if isinstance(details, dict) else ""
@@ -192,11 +203,21 @@ def redrive(
         rows = ops.list_executions(status=status, since=started_after, limit=10_000)
     else:
         runner = _runner(verbose)
-        rows = [ExecutionSummary(arn=ex.execution_arn, name=ex.name, workflow=ex.state_machine_name, status=ex.status,
-                                 start=ex.start_date, stop=ex.stop_date, redrive_count=ex.redrive_count,
-                                 error=ex.error)
-                for ex in runner.executions.list(status=status, since=started_after, state_machine_name=workflow,
-                                                 limit=10_000, include_history=False)]
+        rows = [
+            ExecutionSummary(
+                arn=ex.execution_arn,
+                name=ex.name,
+                workflow=ex.state_machine_name,
+                status=ex.status,
+                start=ex.start_date,
+                stop=ex.stop_date,
+                redrive_count=ex.redrive_count,
+                error=ex.error,
+            )
+            for ex in runner.executions.list(
+                status=status, since=started_after, state_machine_name=workflow, limit=10_000, include_history=False
+            )
+        ]
     matching = [r for r in rows if redrive_refusal(r.status, r.start, now) is None]
     skipped = [r for r in rows if redrive_refusal(r.status, r.start, now) is not None]
     console.print(f"[dim]{REDRIVE_RULE}[/]")
@@ -266,12 +287,18 @@ JOBS = ("daily-quote", "daily-podcasts")
 @schedule_app.command("run")
 def schedule_run(
     job: Annotated[str, typer.Argument(help="daily-quote or daily-podcasts")],
-    at: Annotated[str | None, typer.Option(
-        help="daily-quote: pretend it is this instant (ISO 8601 with offset).")] = None,
+    at: Annotated[
+        str | None, typer.Option(help="daily-quote: pretend it is this instant (ISO 8601 with offset).")
+    ] = None,
     family: Annotated[str | None, typer.Option(help="daily-quote: only this family.")] = None,
-    limit: Annotated[int | None, typer.Option(
-        min=1, max=500, help="daily-podcasts: at most this many stories this run (never above "
-                             "FAMILYPLUS_DAILY_PODCAST_LIMIT).")] = None,
+    limit: Annotated[
+        int | None,
+        typer.Option(
+            min=1,
+            max=500,
+            help="daily-podcasts: at most this many stories this run (never above FAMILYPLUS_DAILY_PODCAST_LIMIT).",
+        ),
+    ] = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Show the handlers' Powertools logs.")] = False,
 ) -> None:
     """Run a scheduled job once, now, as EventBridge Scheduler would: daily-quote through its Lambda handler's
@@ -291,9 +318,11 @@ def schedule_run(
         raise _fail(f"--at/--family: {exc.errors()[0]['msg']}") from exc
     runner = _runner()
     output = deliver_daily_quotes.deliver(event, runner.adapters)
-    console.print(f"daily-quote at {output.now}: {output.due} due, {output.sent} sent, {output.failed} failed "
-                  f"[dim](local hour {runner.settings.quote_send_hour:02d}:00 in each family's timezone; notifier "
-                  f"{runner.adapters.notifier.channel})[/]")
+    console.print(
+        f"daily-quote at {output.now}: {output.due} due, {output.sent} sent, {output.failed} failed "
+        f"[dim](local hour {runner.settings.quote_send_hour:02d}:00 in each family's timezone; notifier "
+        f"{runner.adapters.notifier.channel})[/]"
+    )
     for r in output.results:
         console.print(f"  {r.family_id} {r.local_date}: {r.outcome} {r.error or ''}")
     if output.failed:
@@ -311,11 +340,14 @@ def _run_daily_podcasts(limit: int | None, verbose: bool) -> None:
         console.print(f"[bold red]{execution.status}[/] {execution.error}: {execution.cause}")
         raise typer.Exit(code=1)
     out = execution.output
-    console.print(f"daily-podcasts: {out['selected']} stories without a podcast selected (oldest first, limit "
-                  f"{out['limit']}): {out['succeeded']} podcasts made, {out['failed']} failed")
+    console.print(
+        f"daily-podcasts: {out['selected']} stories without a podcast selected (oldest first, limit "
+        f"{out['limit']}): {out['succeeded']} podcasts made, {out['failed']} failed"
+    )
     for story_id in out["failedStories"]:
-        console.print(f"  [red]✗[/] {story_id} [dim](familyplus executions list --status FAILED "
-                      "--workflow generate_podcast)[/]")
+        console.print(
+            f"  [red]✗[/] {story_id} [dim](familyplus executions list --status FAILED --workflow generate_podcast)[/]"
+        )
     console.print(f"execution: {execution.execution_arn}")
     if out["failed"]:
         raise typer.Exit(code=1)
@@ -350,8 +382,14 @@ def families_list() -> None:
 
         local = now.astimezone(ZoneInfo(family.timezone))
         today = runner.adapters.quote_ledger.get_delivery(family.id, date.fromisoformat(local.date().isoformat()))
-        table.add_row(family.id, family.timezone, family.recipient, str(family.active), local.strftime("%H:%M"),
-                      today.status if today else "—")
+        table.add_row(
+            family.id,
+            family.timezone,
+            family.recipient,
+            str(family.active),
+            local.strftime("%H:%M"),
+            today.status if today else "—",
+        )
     console.print(table)
 
 
@@ -370,28 +408,58 @@ def serve(
 
 
 def batch(
-    file: Annotated[Path, typer.Argument(help="JSON lines: one process_response input per line.", exists=True,
-                                         dir_okay=False)],
+    file: Annotated[
+        Path, typer.Argument(help="JSON lines: one process_response input per line.", exists=True, dir_okay=False)
+    ],
     concurrency: Annotated[int, typer.Option(min=1, max=32, help="Local: executions at the same time.")] = 2,
     aws: Aws = False,
     state_machine_arn: StateMachineArn = None,
-    batch_state_machine_arn: Annotated[str | None, typer.Option(
-        "--batch-state-machine-arn", envvar="FAMILYPLUS_BATCH_STATE_MACHINE_ARN",
-        help="With --aws, above --threshold: the batch_responses state machine (default: derived from "
-             "--state-machine-arn).")] = None,
-    bucket: Annotated[str | None, typer.Option(
-        envvar="FAMILYPLUS_MEDIA_BUCKET", help="With --aws, above --threshold: S3 bucket for the manifest "
-                                              "(the stack's MediaBucketName).")] = None,
-    threshold: Annotated[int, typer.Option(min=1, help="With --aws: up to this many lines, one StartExecution "
-                                                      "each; above, one Distributed Map over an S3 manifest.")] = 100,
-    rate: Annotated[float, typer.Option(min=0.1, max=300.0, help="With --aws: StartExecution calls per second "
-                                                                "at most (client-side token bucket).")] = 2.0,
-    tolerated_failure_percentage: Annotated[float, typer.Option(
-        min=0.0, max=100.0, help="Manifest path (--aws above --threshold, or --distributed): the batch fails "
-                                 "only above this percentage of failed lines.")] = 5.0,
-    distributed: Annotated[bool, typer.Option(
-        "--distributed", help="Local: run the file through the batch_responses Distributed Map, as --aws does "
-                              "above --threshold.")] = False,
+    batch_state_machine_arn: Annotated[
+        str | None,
+        typer.Option(
+            "--batch-state-machine-arn",
+            envvar="FAMILYPLUS_BATCH_STATE_MACHINE_ARN",
+            help="With --aws, above --threshold: the batch_responses state machine (default: derived from "
+            "--state-machine-arn).",
+        ),
+    ] = None,
+    bucket: Annotated[
+        str | None,
+        typer.Option(
+            envvar="FAMILYPLUS_MEDIA_BUCKET",
+            help="With --aws, above --threshold: S3 bucket for the manifest (the stack's MediaBucketName).",
+        ),
+    ] = None,
+    threshold: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            help="With --aws: up to this many lines, one StartExecution "
+            "each; above, one Distributed Map over an S3 manifest.",
+        ),
+    ] = 100,
+    rate: Annotated[
+        float,
+        typer.Option(
+            min=0.1, max=300.0, help="With --aws: StartExecution calls per second at most (client-side token bucket)."
+        ),
+    ] = 2.0,
+    tolerated_failure_percentage: Annotated[
+        float,
+        typer.Option(
+            min=0.0,
+            max=100.0,
+            help="Manifest path (--aws above --threshold, or --distributed): the batch fails "
+            "only above this percentage of failed lines.",
+        ),
+    ] = 5.0,
+    distributed: Annotated[
+        bool,
+        typer.Option(
+            "--distributed",
+            help="Local: run the file through the batch_responses Distributed Map, as --aws does above --threshold.",
+        ),
+    ] = False,
 ) -> None:
     """Process many responses: progress bar, bounded concurrency, summary; exit 1 if any failed.
 
@@ -402,10 +470,20 @@ def batch(
     if aws:
         from familyplus_local.aws_batch import AwsBatchOptions, run_aws_batch_command
 
-        run_aws_batch_command(file, AwsBatchOptions(
-            state_machine_arn=state_machine_arn, batch_state_machine_arn=batch_state_machine_arn, bucket=bucket,
-            threshold=threshold, rate=rate, tolerated_failure_percentage=tolerated_failure_percentage,
-        ), sfn=stepfunctions_client, s3=s3_client, fail=_fail)
+        run_aws_batch_command(
+            file,
+            AwsBatchOptions(
+                state_machine_arn=state_machine_arn,
+                batch_state_machine_arn=batch_state_machine_arn,
+                bucket=bucket,
+                threshold=threshold,
+                rate=rate,
+                tolerated_failure_percentage=tolerated_failure_percentage,
+            ),
+            sfn=stepfunctions_client,
+            s3=s3_client,
+            fail=_fail,
+        )
         return
     if distributed:
         _batch_distributed(file, tolerated_failure_percentage)
@@ -426,14 +504,18 @@ def _batch_distributed(file: Path, tolerated_failure_percentage: float) -> None:
     batch = run_distributed_batch(runner, file, tolerated_failure_percentage=tolerated_failure_percentage)
     execution = batch.execution
     if execution.status == "SUCCEEDED":
-        console.print(f"batch: {batch.succeeded} succeeded, {len(batch.failed)} failed (tolerated: "
-                      f"{tolerated_failure_percentage:g}%)")
+        console.print(
+            f"batch: {batch.succeeded} succeeded, {len(batch.failed)} failed (tolerated: "
+            f"{tolerated_failure_percentage:g}%)"
+        )
     else:
         console.print(f"[bold red]{execution.status}[/] {execution.error}: {execution.cause}")
     for record in batch.failed:
         line = json.loads(record.get("Input") or "{}")
-        console.print(f"  [red]✗[/] {line.get('responseId', '?')}: {record.get('Error')} "
-                      f"[dim](familyplus executions show response-{line.get('responseId', '?')})[/]")
+        console.print(
+            f"  [red]✗[/] {line.get('responseId', '?')}: {record.get('Error')} "
+            f"[dim](familyplus executions show response-{line.get('responseId', '?')})[/]"
+        )
     for invalid in batch.invalid:
         console.print(f"  [red]✗[/] line {invalid.line} not sent: {invalid.reason}")
     console.print(f"execution: {execution.execution_arn}")

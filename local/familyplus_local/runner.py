@@ -79,9 +79,7 @@ class LocalRunner:
                 # AWS StartExecution: same name and input → the same execution; different input → refused.
                 if existing.input == payload:
                     return existing
-                raise ExecutionExistsError(
-                    f"execution {name!r} of {workflow} already exists with a different input"
-                )
+                raise ExecutionExistsError(f"execution {name!r} of {workflow} already exists with a different input")
         return self._persisted(
             execution_arn(workflow, name),
             listener,
@@ -122,9 +120,7 @@ class LocalRunner:
         except ExecutionNotFoundError:
             return None
 
-    def _persisted(
-        self, arn: str, listener: Listener | None, run: Callable[[Listener], Execution]
-    ) -> Execution:
+    def _persisted(self, arn: str, listener: Listener | None, run: Callable[[Listener], Execution]) -> Execution:
         persist = self.executions.listener(arn)  # live: a crash mid-run still leaves its history
 
         def on_event(event: HistoryEvent) -> None:
@@ -144,15 +140,25 @@ class LocalRunner:
         child_input = json.loads(payload) if isinstance(payload, str) else payload
         if name is not None and self.find(name, workflow) is not None:
             # As the states:startExecution integration does for a closed execution of that name.
-            raise TaskError("StepFunctions.ExecutionAlreadyExistsException",
-                            f"Execution Already Exists: '{execution_arn(workflow, name)}'")
+            raise TaskError(
+                "StepFunctions.ExecutionAlreadyExistsException",
+                f"Execution Already Exists: '{execution_arn(workflow, name)}'",
+            )
         child = self.start(workflow, child_input, name=name)
         if not wait:
             return {"ExecutionArn": child.execution_arn, "StartDate": child.start_date.isoformat()}
         if child.status != "SUCCEEDED":
-            raise TaskError("States.TaskFailed", json.dumps({"ExecutionArn": child.execution_arn,
-                                                             "Status": child.status, "Error": child.error,
-                                                             "Cause": child.cause}))
+            raise TaskError(
+                "States.TaskFailed",
+                json.dumps(
+                    {
+                        "ExecutionArn": child.execution_arn,
+                        "Status": child.status,
+                        "Error": child.error,
+                        "Cause": child.cause,
+                    }
+                ),
+            )
         return {
             "ExecutionArn": child.execution_arn,
             "Output": child.output,

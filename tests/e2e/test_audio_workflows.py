@@ -27,8 +27,12 @@ def model_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture
 def audio_runner(tmp_path: Path, model_cache: Path) -> Callable[..., LocalRunner]:
     def build(**settings: Any) -> LocalRunner:
-        configured = Settings(data_dir=tmp_path / "data", whisper_cache_dir=model_cache, _env_file=None,  # type: ignore[call-arg]
-                              **settings)
+        configured = Settings(
+            data_dir=tmp_path / "data",
+            whisper_cache_dir=model_cache,
+            _env_file=None,  # type: ignore[call-arg]
+            **settings,
+        )
         return LocalRunner(configured, adapters=bootstrap.Adapters(configured), clock=VirtualClock())
 
     yield build  # type: ignore[misc]
@@ -38,8 +42,13 @@ def audio_runner(tmp_path: Path, model_cache: Path) -> Callable[..., LocalRunner
 def upload(runner: LocalRunner, source: Path, response_id: str) -> dict[str, Any]:
     key = f"uploads/{response_id}/recording{source.suffix}"
     runner.adapters.media.put(key, source)
-    return {"responseId": response_id, "familyId": "f1", "mediaType": "audio", "audioKey": key,
-            "prompt": "Tell us about your first job"}
+    return {
+        "responseId": response_id,
+        "familyId": "f1",
+        "mediaType": "audio",
+        "audioKey": key,
+        "prompt": "Tell us about your first job",
+    }
 
 
 def paths(execution: Any) -> set[str]:
@@ -100,7 +109,8 @@ def test_not_audio_fails_permanently_and_marks_the_response(
 def test_audio_key_outside_the_store_is_refused_at_intake(audio_runner: Callable[..., LocalRunner]) -> None:
     runner = audio_runner()
     for bad in ("../../etc/passwd", "file:///etc/passwd", "http://127.0.0.1/x.wav"):
-        execution = runner.start("process_response", {"responseId": "rec4", "familyId": "f1", "mediaType": "audio",
-                                                      "audioKey": bad})
+        execution = runner.start(
+            "process_response", {"responseId": "rec4", "familyId": "f1", "mediaType": "audio", "audioKey": bad}
+        )
         assert (execution.status, execution.error) == ("FAILED", "PermanentError"), bad
         assert "audioKey" in (execution.cause or "")

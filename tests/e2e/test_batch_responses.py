@@ -24,8 +24,11 @@ def result_files(runner: LocalRunner, execution: Any) -> dict[str, list[dict[str
     """The ResultWriter's files for this run, by status, read back through the manifest.json it wrote."""
     details = execution.output["results"]["ResultWriterDetails"]
     manifest = json.loads(runner.objects.get_object(details["Bucket"], details["Key"]))
-    return {status: [record for f in files for record in json.loads(runner.objects.get_object(BUCKET, f["Key"]))]
-            for status, files in manifest["ResultFiles"].items() if files}
+    return {
+        status: [record for f in files for record in json.loads(runner.objects.get_object(BUCKET, f["Key"]))]
+        for status, files in manifest["ResultFiles"].items()
+        if files
+    }
 
 
 def processed(runner: LocalRunner) -> dict[str, str]:
@@ -66,8 +69,12 @@ def test_a_bad_line_is_tolerated_under_the_threshold_and_fails_the_batch_over_it
 
     # Then the others are processed either way; the batch succeeds under 30 % and fails over the default 5 %
     assert execution.status == status, (execution.error, execution.cause)
-    assert processed(runner) == {"response-t1": "SUCCEEDED", "response-t2": "FAILED",
-                                 "response-t3": "SUCCEEDED", "response-t4": "SUCCEEDED"}
+    assert processed(runner) == {
+        "response-t1": "SUCCEEDED",
+        "response-t2": "FAILED",
+        "response-t3": "SUCCEEDED",
+        "response-t4": "SUCCEEDED",
+    }
     assert runner.adapters.store.get_response("t2").status == "failed"  # its own MarkFailed recorded why
     if status == "SUCCEEDED":
         files = result_files(runner, execution)

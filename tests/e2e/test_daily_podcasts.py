@@ -23,8 +23,9 @@ from familyplus_local.runner import LocalRunner
 from familyplus_local.workflows import statemachines_dir
 from tests.support import response
 
-MAX_CONCURRENCY = json.loads((statemachines_dir() / "daily_podcasts.asl.json").read_text())[
-    "States"]["GeneratePodcasts"]["MaxConcurrency"]
+MAX_CONCURRENCY = json.loads((statemachines_dir() / "daily_podcasts.asl.json").read_text())["States"][
+    "GeneratePodcasts"
+]["MaxConcurrency"]
 
 
 class ToneSpeech:
@@ -122,7 +123,9 @@ def test_stories_without_a_podcast_get_one_and_the_others_are_left_alone(
         assert story.podcast_key == f"podcasts/{story_id}/podcast.mp3" and (story.podcast_seconds or 0) > 5
         assert Path(runner.adapters.media.path_for(story.podcast_key)).stat().st_size > 10_000  # type: ignore[attr-defined]
     assert (store.get_story("story-b").podcast_key, store.get_story("story-b").podcast_seconds) == (
-        "podcasts/story-b/earlier.mp3", 42.0)
+        "podcasts/story-b/earlier.mp3",
+        42.0,
+    )
 
     # And a second run the same night finds nothing left to do
     again = runner.start("daily_podcasts", {"now": "2026-01-02T07:00:00Z"})
@@ -154,8 +157,7 @@ def test_one_failed_podcast_does_not_stop_the_others(make_runner: Callable[..., 
     execution = runner.start("daily_podcasts", {})
 
     assert execution.status == "SUCCEEDED", (execution.error, execution.cause)
-    assert execution.output == {"selected": 3, "limit": 50, "succeeded": 2, "failed": 1,
-                                "failedStories": ["story-f2"]}
+    assert execution.output == {"selected": 3, "limit": 50, "succeeded": 2, "failed": 1, "failedStories": ["story-f2"]}
     store = runner.adapters.store
     assert store.get_story("story-f1").podcast_key and store.get_story("story-f3").podcast_key
     assert store.get_story("story-f2").podcast_key is None  # so the next night tries it again

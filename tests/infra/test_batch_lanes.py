@@ -38,8 +38,11 @@ def _role_grants(synth: Synth, workflow: str) -> dict[str, list[str]]:
 
 
 def _schedule(synth: Synth, name: str) -> dict[str, Any]:
-    (found,) = [r["Properties"] for r in synth.resources("AWS::Scheduler::Schedule").values()
-                if r["Properties"]["Name"] == f"familyplus-dev-{name}"]
+    (found,) = [
+        r["Properties"]
+        for r in synth.resources("AWS::Scheduler::Schedule").values()
+        if r["Properties"]["Name"] == f"familyplus-dev-{name}"
+    ]
     return found
 
 
@@ -55,10 +58,18 @@ def test_both_scheduled_jobs_are_deployed_with_their_targets(synth: Synth) -> No
     assert quote["Target"]["Arn"] == {"Fn::GetAtt": [_logical_id(synth, function), "Arn"]}
     # the podcast schedule's role may start that one state machine, nothing else
     role = podcasts["Target"]["RoleArn"]["Fn::GetAtt"][0]
-    (statements,) = [p["Properties"]["PolicyDocument"]["Statement"]
-                     for p in synth.resources("AWS::IAM::Policy").values() if {"Ref": role} in p["Properties"]["Roles"]]
-    assert statements == [{"Action": "states:StartExecution", "Effect": "Allow",
-                           "Resource": {"Ref": _logical_id(synth, machines["daily_podcasts"])}}]
+    (statements,) = [
+        p["Properties"]["PolicyDocument"]["Statement"]
+        for p in synth.resources("AWS::IAM::Policy").values()
+        if {"Ref": role} in p["Properties"]["Roles"]
+    ]
+    assert statements == [
+        {
+            "Action": "states:StartExecution",
+            "Effect": "Allow",
+            "Resource": {"Ref": _logical_id(synth, machines["daily_podcasts"])},
+        }
+    ]
 
 
 def test_every_catalog_workflow_is_a_state_machine_with_an_output(synth: Synth) -> None:
@@ -86,8 +97,9 @@ def test_batch_responses_may_start_itself_and_process_response_and_touch_only_ba
     assert json.dumps({"Ref": process}) in started
     # Distributed Map children are executions of the machine itself: formatted by name (no circular Ref)
     assert any(":stateMachine:familyplus-dev-batch-responses" in r for r in started) and len(started) == 2
-    assert any("execution:familyplus-dev-batch-responses/ProcessResponses:*" in r
-               for r in grants["states:RedriveExecution"])
+    assert any(
+        "execution:familyplus-dev-batch-responses/ProcessResponses:*" in r for r in grants["states:RedriveExecution"]
+    )
     bucket = _logical_id(synth, synth.stack.storage.media)
     reads = grants["s3:GetObject"]
     assert all(bucket in r for r in reads)
@@ -102,7 +114,11 @@ def test_batch_map_is_distributed_standard_and_bounded(synth: Synth) -> None:
     definition = synth.stack.workflows.definitions["batch_responses"]
     (batch_map,) = definition.distributed_maps()
     assert (batch_map.label, batch_map.reads, batch_map.reader_key, batch_map.writer_prefix) == (
-        "ProcessResponses", True, None, "batches/results")
+        "ProcessResponses",
+        True,
+        None,
+        "batches/results",
+    )
     state = definition.document["States"]["ProcessResponses"]
     # .sync children need STANDARD: Express workflows cannot wait for a child (.sync) execution
     assert state["ItemProcessor"]["ProcessorConfig"] == {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"}

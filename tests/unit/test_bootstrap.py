@@ -28,7 +28,8 @@ def test_overrides_replace_named_ports_only(tmp_path: Path) -> None:
 
 
 def test_cloud_profile_refuses_the_local_outbox(tmp_path: Path) -> None:
-    settings = Settings.model_construct(profile="cloud", data_dir=tmp_path, twilio_account_sid=None,
-                                        twilio_auth_token=None, twilio_from=None)
+    settings = Settings.model_construct(
+        profile="cloud", data_dir=tmp_path, twilio_account_sid=None, twilio_auth_token=None, twilio_from=None
+    )
     with pytest.raises(ConfigurationError, match="twilio_account_sid"):
         _ = Adapters(settings).notifier

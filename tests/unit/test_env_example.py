@@ -24,7 +24,8 @@ def names_for(field: str) -> list[str]:
 def test_every_setting_is_in_env_example() -> None:
     text = ENV_EXAMPLE.read_text().lower()
     missing = [
-        field for field in Settings.model_fields
+        field
+        for field in Settings.model_fields
         if field != "lambda_function_name" and not any(f"{name.lower()}=" in text for name in names_for(field))
     ]
     assert missing == [], f"document these in .env.example: {missing}"

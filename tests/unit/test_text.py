@@ -17,5 +17,9 @@ def test_find_verbatim_ignores_whitespace_differences_only() -> None:
 
 def test_stem_strips_common_suffixes() -> None:
     assert [stem(w) for w in ("families", "worked", "laughing", "kindly", "bus")] == [
-        "family", "work", "laugh", "kind", "bus"
+        "family",
+        "work",
+        "laugh",
+        "kind",
+        "bus",
     ]

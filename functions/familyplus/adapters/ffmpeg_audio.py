@@ -135,8 +135,25 @@ class FfmpegAudio:
     def to_speech_wav(self, src: Path, dst: Path) -> AudioInfo:
         source = self.probe(src)
         done = self._checked(
-            ["-y", "-v", "error", "-i", src, "-map", "0:a:0", "-vn", "-ac", "1", "-ar", str(SPEECH_SAMPLE_RATE),
-             "-c:a", "pcm_s16le", "-f", "wav", dst],
+            [
+                "-y",
+                "-v",
+                "error",
+                "-i",
+                src,
+                "-map",
+                "0:a:0",
+                "-vn",
+                "-ac",
+                "1",
+                "-ar",
+                str(SPEECH_SAMPLE_RATE),
+                "-c:a",
+                "pcm_s16le",
+                "-f",
+                "wav",
+                dst,
+            ],
             what=f"convert {src.name} to 16 kHz mono WAV",
         )
         if not dst.exists() or dst.stat().st_size <= 44:
@@ -161,8 +178,26 @@ class FfmpegAudio:
             dst = dst_dir / f"chunk-{index:03d}.wav"
             # -ss before -i seeks the input; for PCM WAV that is sample-accurate and skips decoding the head.
             self._checked(
-                ["-y", "-v", "error", "-ss", f"{offset:.3f}", "-t", f"{length:.3f}", "-i", src,
-                 "-map", "0:a:0", "-ac", "1", "-ar", str(SPEECH_SAMPLE_RATE), "-c:a", "pcm_s16le", dst],
+                [
+                    "-y",
+                    "-v",
+                    "error",
+                    "-ss",
+                    f"{offset:.3f}",
+                    "-t",
+                    f"{length:.3f}",
+                    "-i",
+                    src,
+                    "-map",
+                    "0:a:0",
+                    "-ac",
+                    "1",
+                    "-ar",
+                    str(SPEECH_SAMPLE_RATE),
+                    "-c:a",
+                    "pcm_s16le",
+                    dst,
+                ],
                 what=f"cut chunk {index} of {src.name}",
             )
             chunks.append(AudioChunk(path=dst, offset=offset, duration=self.probe(dst).duration))
@@ -178,8 +213,9 @@ class FfmpegAudio:
         for path in paths:
             inputs += ["-i", path]
         # One sample format/rate/layout for all inputs (TTS voices differ): 44.1 kHz float, stereo.
-        graph = [f"[{i}:a]aresample=44100,aformat=sample_fmts=fltp:channel_layouts=stereo[s{i}]"
-                 for i in range(len(paths))]
+        graph = [
+            f"[{i}:a]aresample=44100,aformat=sample_fmts=fltp:channel_layouts=stereo[s{i}]" for i in range(len(paths))
+        ]
         last = "s0"
         for i in range(1, len(paths)):
             out = f"x{i}"
@@ -189,8 +225,19 @@ class FfmpegAudio:
                 graph.append(f"[{last}][s{i}]concat=n=2:v=0:a=1[{out}]")
             last = out
         self._checked(
-            ["-y", "-v", "error", *inputs, "-filter_complex", ";".join(graph), "-map", f"[{last}]",
-             "-c:a", "pcm_f32le", dst],
+            [
+                "-y",
+                "-v",
+                "error",
+                *inputs,
+                "-filter_complex",
+                ";".join(graph),
+                "-map",
+                f"[{last}]",
+                "-c:a",
+                "pcm_f32le",
+                dst,
+            ],
             what=f"join {len(paths)} audio segments",
         )
         return self.probe(dst)
@@ -234,8 +281,10 @@ class FfmpegAudio:
             chain = f"aresample=44100,volume={gain:.2f}dB"
             if before.true_peak_dbtp + gain > ceiling_db:
                 chain += f",alimiter=limit={10 ** (ceiling_db / 20):.4f}:attack=5:release=50:level=0"
-            self._checked(["-y", "-v", "error", "-i", src, "-map", "0:a:0", "-af", chain, "-c:a", "pcm_f32le", dst],
-                          what=f"normalise the loudness of {src.name}")
+            self._checked(
+                ["-y", "-v", "error", "-i", src, "-map", "0:a:0", "-af", chain, "-c:a", "pcm_f32le", dst],
+                what=f"normalise the loudness of {src.name}",
+            )
             after = self.measure_loudness(dst)
             error = target_lufs - after.integrated_lufs
             if abs(error) <= 0.1:
@@ -256,9 +305,29 @@ class FfmpegAudio:
         self._readable(src)
         gain = ["-af", f"volume={gain_db:.2f}dB"] if gain_db else []
         self._checked(
-            ["-y", "-v", "error", "-i", src, "-map", "0:a:0", *gain, "-c:a", "libmp3lame",
-             "-b:a", f"{bitrate_kbps}k", "-ar", str(sample_rate), "-id3v2_version", "3",
-             "-metadata", f"title={title}", "-f", "mp3", dst],
+            [
+                "-y",
+                "-v",
+                "error",
+                "-i",
+                src,
+                "-map",
+                "0:a:0",
+                *gain,
+                "-c:a",
+                "libmp3lame",
+                "-b:a",
+                f"{bitrate_kbps}k",
+                "-ar",
+                str(sample_rate),
+                "-id3v2_version",
+                "3",
+                "-metadata",
+                f"title={title}",
+                "-f",
+                "mp3",
+                dst,
+            ],
             what=f"encode {src.name} as MP3",
         )
         return self.probe(dst)

@@ -16,9 +16,7 @@ def check_audio_source(source: str) -> None:
     """An `audioKey` is a media-store key or an `https` URL (fetched later only from allowed hosts)."""
     if "://" in source:
         if not source.lower().startswith("https://"):
-            raise PermanentError(
-                f"audioKey URL must use https: {source[:80]!r}", stage=STAGE, field="audioKey"
-            )
+            raise PermanentError(f"audioKey URL must use https: {source[:80]!r}", stage=STAGE, field="audioKey")
         return
     try:
         validate_key(source)

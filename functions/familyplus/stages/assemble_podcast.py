@@ -58,8 +58,9 @@ def run(event: AssemblePodcastEvent, ports: AssemblePodcastPorts) -> AssemblePod
         loudness = audio.measure_loudness(mp3)
         error = TARGET_LUFS - loudness.integrated_lufs
         if abs(error) > _TRIM_LU:
-            audio.encode_mp3(normalised, mp3, title=story.title, bitrate_kbps=BITRATE_KBPS,
-                             sample_rate=SAMPLE_RATE, gain_db=error)
+            audio.encode_mp3(
+                normalised, mp3, title=story.title, bitrate_kbps=BITRATE_KBPS, sample_rate=SAMPLE_RATE, gain_db=error
+            )
             loudness = audio.measure_loudness(mp3)
         info = audio.probe(mp3)
         key = podcast_key(event.story_id)

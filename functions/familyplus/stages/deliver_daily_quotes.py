@@ -104,20 +104,30 @@ def _deliver_one(family: Family, local_date: date, ports: DeliverDailyQuotesPort
 
     def outcome_of_existing(existing: QuoteDelivery) -> FamilyOutcome:
         kind = "already_sent" if existing.status == "sent" else "in_doubt"
-        return FamilyOutcome(family_id=family.id, local_date=local_date.isoformat(), outcome=kind,
-                             quote_key=existing.quote_key, error=existing.error)
+        return FamilyOutcome(
+            family_id=family.id,
+            local_date=local_date.isoformat(),
+            outcome=kind,
+            quote_key=existing.quote_key,
+            error=existing.error,
+        )
 
     existing = ledger.get_delivery(family.id, local_date)
     if existing is not None and existing.status != "failed":
         return outcome_of_existing(existing)
     since = local_date - timedelta(days=ports.settings.quote_repeat_days)
-    quote = choose_quote(ledger.quotes_for_family(family.id), ledger.recent_quote_keys(family.id, since),
-                         family.id, local_date)
+    quote = choose_quote(
+        ledger.quotes_for_family(family.id), ledger.recent_quote_keys(family.id, since), family.id, local_date
+    )
     if quote is None:
         return FamilyOutcome(family_id=family.id, local_date=local_date.isoformat(), outcome="no_quote")
     delivery = QuoteDelivery(
-        family_id=family.id, local_date=local_date, quote_key=quote.key, quote_text=quote.text,
-        recipient=family.recipient, channel=ports.notifier.channel,
+        family_id=family.id,
+        local_date=local_date,
+        quote_key=quote.key,
+        quote_text=quote.text,
+        recipient=family.recipient,
+        channel=ports.notifier.channel,
     )
     if not ledger.claim_delivery(delivery):  # another run claimed the day between our read and our claim
         raced = ledger.get_delivery(family.id, local_date)
@@ -128,14 +138,20 @@ def _deliver_one(family: Family, local_date: date, ports: DeliverDailyQuotesPort
         provider_id = ports.notifier.send(family.recipient, message_for(quote), idempotency_key=key)
     except DeliveryUncertainError as exc:
         ledger.finish_delivery(family.id, local_date, status="sending", provider_id=None, error=str(exc))
-        return FamilyOutcome(family_id=family.id, local_date=local_date.isoformat(), outcome="in_doubt",
-                             quote_key=quote.key, error=str(exc))
+        return FamilyOutcome(
+            family_id=family.id,
+            local_date=local_date.isoformat(),
+            outcome="in_doubt",
+            quote_key=quote.key,
+            error=str(exc),
+        )
     except FamilyplusError as exc:
         kind = "transient" if isinstance(exc, TransientError) else "permanent"
         error = f"{kind}: {exc}"
         ledger.finish_delivery(family.id, local_date, status="failed", provider_id=None, error=error)
-        return FamilyOutcome(family_id=family.id, local_date=local_date.isoformat(), outcome="failed",
-                             quote_key=quote.key, error=error)
+        return FamilyOutcome(
+            family_id=family.id, local_date=local_date.isoformat(), outcome="failed", quote_key=quote.key, error=error
+        )
     ledger.finish_delivery(family.id, local_date, status="sent", provider_id=provider_id, error=None)
     return FamilyOutcome(family_id=family.id, local_date=local_date.isoformat(), outcome="sent", quote_key=quote.key)
 

@@ -24,8 +24,7 @@ def run(event: ResponseEvent, ports: EmbedPorts) -> EmbedOutput:
     [vector] = ports.embedder.embed([words])
     if len(vector) != ports.embedder.dimensions:
         raise PermanentError(
-            f"embedder {ports.embedder.model} returned {len(vector)} dimensions, expected "
-            f"{ports.embedder.dimensions}",
+            f"embedder {ports.embedder.model} returned {len(vector)} dimensions, expected {ports.embedder.dimensions}",
             stage=STAGE,
         )
     ports.store.save_embedding(event.response_id, event.family_id, ports.embedder.model, vector)

@@ -63,8 +63,7 @@ def join_chunks(left: list[Word], right: list[Word], window: tuple[float, float]
     a0 = next((i for i, w in enumerate(left) if w.end > w_start), len(left))
     b1 = next((i for i, w in enumerate(right) if w.start >= w_end), len(right))
     tail, head = left[a0:], right[:b1]
-    matcher = difflib.SequenceMatcher(a=[_norm(w.word) for w in tail], b=[_norm(w.word) for w in head],
-                                      autojunk=False)
+    matcher = difflib.SequenceMatcher(a=[_norm(w.word) for w in tail], b=[_norm(w.word) for w in head], autojunk=False)
     best: tuple[float, int, int] | None = None
     for block in matcher.get_matching_blocks():
         for k in range(block.size):

@@ -55,8 +55,9 @@ def run(event: PrepareAudioEvent, ports: PrepareAudioPorts) -> PrepareAudioOutpu
     settings = ports.settings
     response = ports.store.get_response(event.response_id)
     if response.media_type != "audio" or not response.audio_key:
-        raise PermanentError(f"response {event.response_id!r} has no recording (audio_key)", stage=STAGE,
-                             field="audio_key")
+        raise PermanentError(
+            f"response {event.response_id!r} has no recording (audio_key)", stage=STAGE, field="audio_key"
+        )
     ports.store.update_progress(event.response_id, status="processing", stage=STAGE)
     source_ref = response.audio_key
     with tempfile.TemporaryDirectory(prefix="familyplus-prepare-") as tmp:
@@ -92,8 +93,15 @@ def run(event: PrepareAudioEvent, ports: PrepareAudioPorts) -> PrepareAudioOutpu
         for index, chunk in enumerate(chunks):
             key = chunk_audio_key(event.response_id, index)
             ports.media.put(key, chunk.path)
-            refs.append(ChunkRef(response_id=event.response_id, index=index, key=key,
-                                 offset_seconds=round(chunk.offset, 3), duration_seconds=round(chunk.duration, 3)))
+            refs.append(
+                ChunkRef(
+                    response_id=event.response_id,
+                    index=index,
+                    key=key,
+                    offset_seconds=round(chunk.offset, 3),
+                    duration_seconds=round(chunk.duration, 3),
+                )
+            )
     return PrepareAudioOutput(
         response_id=event.response_id,
         family_id=event.family_id,

@@ -27,12 +27,12 @@ def run(event: SynthesizeSegmentEvent, ports: SynthesizeSegmentPorts) -> Synthes
     script = PodcastScript.model_validate_json(ports.media.get_bytes(event.script_key, max_bytes=_MAX_SCRIPT_BYTES))
     segment = next((s for s in script.segments if s.index == event.index), None)
     if segment is None or script.story_id != event.story_id:
-        raise PermanentError(f"script {event.script_key!r} has no segment {event.index} for {event.story_id!r}",
-                             stage=STAGE)
+        raise PermanentError(
+            f"script {event.script_key!r} has no segment {event.index} for {event.story_id!r}", stage=STAGE
+        )
     with tempfile.TemporaryDirectory(prefix="familyplus-speech-") as tmp:
         wav = ports.speech.synthesize(segment.text, voice=segment.voice, dst=Path(tmp) / "segment.wav")
         seconds = ports.audio.probe(wav).duration
         key = podcast_segment_key(event.story_id, event.index)
         ports.media.put(key, wav)
-    return SynthesizeSegmentOutput(story_id=event.story_id, index=event.index, audio_key=key,
-                                   seconds=round(seconds, 3))
+    return SynthesizeSegmentOutput(story_id=event.story_id, index=event.index, audio_key=key, seconds=round(seconds, 3))

@@ -19,8 +19,12 @@ from tests.audio_support import SAMPLE_RECORDING, AudioPorts, AudioSettings
 
 @pytest.fixture
 def ports(tmp_path: Path, audio: FfmpegAudio) -> AudioPorts:
-    return AudioPorts(store=SqliteStore(tmp_path / "familyplus.db"), media=LocalMediaStore(tmp_path / "media"),
-                      audio=audio, settings=AudioSettings())
+    return AudioPorts(
+        store=SqliteStore(tmp_path / "familyplus.db"),
+        media=LocalMediaStore(tmp_path / "media"),
+        audio=audio,
+        settings=AudioSettings(),
+    )
 
 
 @pytest.fixture(scope="module")
@@ -44,20 +48,34 @@ def recordings(audio: FfmpegAudio, tmp_path_factory: pytest.TempPathFactory) -> 
     m4a = convert("sample.m4a", "-c:a", "aac", "-b:a", "48k")
     webm = folder / "recording.webm"  # as a browser's MediaRecorder uploads it: streamed, no duration header
     with webm.open("wb") as out:
-        subprocess.run([audio.ffmpeg, "-v", "error", "-i", str(SAMPLE_RECORDING), "-c:a", "libopus", "-f", "webm",
-                        "-"], stdout=out, check=True)
+        subprocess.run(
+            [audio.ffmpeg, "-v", "error", "-i", str(SAMPLE_RECORDING), "-c:a", "libopus", "-f", "webm", "-"],
+            stdout=out,
+            check=True,
+        )
     notes = folder / "notes.txt"
     notes.write_text("Remember to call grandma on Sunday.\n" * 20)
     empty = folder / "empty.wav"
     empty.write_bytes(b"")
     image = folder / "photo.png"
-    subprocess.run([audio.ffmpeg, "-v", "error", "-y", "-f", "lavfi", "-i", "color=c=blue:s=32x32", "-frames:v", "1",
-                    str(image)], check=True)
+    subprocess.run(
+        [audio.ffmpeg, "-v", "error", "-y", "-f", "lavfi", "-i", "color=c=blue:s=32x32", "-frames:v", "1", str(image)],
+        check=True,
+    )
     noise = folder / "voice.m4a"
     noise.write_bytes(bytes(range(256)) * 64)
     return {
-        "ogg": SAMPLE_RECORDING, "wav": wav, "mp3": mp3, "m4a": m4a, "webm": webm, "notes": notes, "empty": empty,
-        "image": image, "noise": noise, "cut_wav": cut(wav, "cut.wav", 0.4), "cut_mp3": cut(mp3, "cut.mp3", 0.5),
+        "ogg": SAMPLE_RECORDING,
+        "wav": wav,
+        "mp3": mp3,
+        "m4a": m4a,
+        "webm": webm,
+        "notes": notes,
+        "empty": empty,
+        "image": image,
+        "noise": noise,
+        "cut_wav": cut(wav, "cut.wav", 0.4),
+        "cut_mp3": cut(mp3, "cut.mp3", 0.5),
         "cut_m4a": cut(m4a, "cut.m4a", 0.6),
     }
 
@@ -70,8 +88,9 @@ def prepare(ports: AudioPorts, source: Path, response_id: str = "r1") -> prepare
 
 
 @pytest.mark.parametrize("kind", ["ogg", "wav", "mp3", "m4a", "webm"])
-def test_good_recordings_in_common_formats_are_prepared(ports: AudioPorts, recordings: dict[str, Path],
-                                                        kind: str) -> None:
+def test_good_recordings_in_common_formats_are_prepared(
+    ports: AudioPorts, recordings: dict[str, Path], kind: str
+) -> None:
     out = prepare(ports, recordings[kind])
     assert out.duration_seconds == pytest.approx(19.5, abs=0.15) and not out.chunked
     info = ports.audio.probe(ports.media.get(out.chunks[0].key, Path()))
@@ -122,7 +141,10 @@ def test_missing_upload_and_text_responses_are_refused(ports: AudioPorts) -> Non
 
 
 def test_url_outside_the_allowed_hosts_is_refused(ports: AudioPorts) -> None:
-    ports.store.save_response(ResponseRecord(id="r4", family_id="f1", media_type="audio",
-                                             audio_key="http://169.254.169.254/latest/meta-data/"))
+    ports.store.save_response(
+        ResponseRecord(
+            id="r4", family_id="f1", media_type="audio", audio_key="http://169.254.169.254/latest/meta-data/"
+        )
+    )
     with pytest.raises(PermanentError, match="refused URL"):
         prepare_audio.run(PrepareAudioEvent(response_id="r4", family_id="f1"), ports)

@@ -39,13 +39,15 @@ SENTENCES = [
 
 
 @pytest.fixture
-def pipeline(tmp_path: Path, audio: FfmpegAudio, whisper: WhisperTranscriber,
-             monkeypatch: pytest.MonkeyPatch) -> AudioPorts:
+def pipeline(
+    tmp_path: Path, audio: FfmpegAudio, whisper: WhisperTranscriber, monkeypatch: pytest.MonkeyPatch
+) -> AudioPorts:
     monkeypatch.setattr(whisper, "beam_size", 1)  # greedy decoding: same words on this speech, half the time
     store = SqliteStore(tmp_path / "familyplus.db")
     media = LocalMediaStore(tmp_path / "media")
-    settings = AudioSettings(audio_chunk_threshold_seconds=15.0, audio_chunk_seconds=15.0,
-                             audio_chunk_overlap_seconds=4.0)
+    settings = AudioSettings(
+        audio_chunk_threshold_seconds=15.0, audio_chunk_seconds=15.0, audio_chunk_overlap_seconds=4.0
+    )
     return AudioPorts(store=store, media=media, audio=audio, transcriber=whisper, settings=settings)
 
 
@@ -64,8 +66,7 @@ def run_branch(ports: AudioPorts, response_id: str) -> tuple[prepare_audio.Prepa
     """The audio branch as the workflow runs it: PrepareAudio → (Map) TranscribeChunk → MergeTranscript."""
     prepared = prepare_audio.run(PrepareAudioEvent(response_id=response_id, family_id="f1"), ports)
     outputs = [transcribe_chunk.run(chunk, ports) for chunk in reversed(prepared.chunks)]  # Map order is free
-    merged = merge_transcript.run(MergeTranscriptEvent(response_id=response_id, family_id="f1", chunks=outputs),
-                                  ports)
+    merged = merge_transcript.run(MergeTranscriptEvent(response_id=response_id, family_id="f1", chunks=outputs), ports)
     assert merged.transcript_key == f"transcripts/{response_id}.json"
     return prepared, ports.store.get_response(response_id).transcript or ""
 
@@ -100,8 +101,10 @@ def test_long_recording_is_chunked_and_merged_without_duplicates(
     starts = [w.start for w in stored.words]
     assert starts == sorted(starts) and stored.words[-1].end <= duration + 0.5
     # The check above can fail: the chunk transcripts, simply concatenated, do say the overlaps twice.
-    naive = " ".join(Transcript.model_validate_json(pipeline.media.get_bytes(f"tmp/long1/chunk-{i:03d}.json")).text
-                     for i in range(len(prepared.chunks)))
+    naive = " ".join(
+        Transcript.model_validate_json(pipeline.media.get_bytes(f"tmp/long1/chunk-{i:03d}.json")).text
+        for i in range(len(prepared.chunks))
+    )
     assert any(n > said[t] for t, n in trigrams(naive).items() if t in said)
 
 

@@ -36,11 +36,17 @@ def test_split_cuts_exactly_the_planned_pieces(audio: FfmpegAudio, tmp_path: Pat
         assert data[:3200] == original[start : start + 3200]
 
 
-def test_concat_crossfades_shorten_by_the_fade_only(audio: FfmpegAudio, espeak: EspeakSpeech,
-                                                    tmp_path: Path) -> None:
-    parts = [espeak.synthesize(text, voice=voice, dst=tmp_path / f"{i}.wav") for i, (text, voice) in
-             enumerate([("Welcome back.", "host"), ("Once upon a time, there was a bakery.", "narrator"),
-                        ("Thanks for listening.", "host")])]
+def test_concat_crossfades_shorten_by_the_fade_only(audio: FfmpegAudio, espeak: EspeakSpeech, tmp_path: Path) -> None:
+    parts = [
+        espeak.synthesize(text, voice=voice, dst=tmp_path / f"{i}.wav")
+        for i, (text, voice) in enumerate(
+            [
+                ("Welcome back.", "host"),
+                ("Once upon a time, there was a bakery.", "narrator"),
+                ("Thanks for listening.", "host"),
+            ]
+        )
+    ]
     lengths = [audio.probe(p).duration for p in parts]
     joined = audio.concat(parts, tmp_path / "joined.wav", crossfade_seconds=0.2)
     assert joined.duration == pytest.approx(sum(lengths) - 2 * 0.2, abs=0.02)

@@ -31,13 +31,27 @@ TITLE = "The Bakery on Main Street — Grandpa's “first” job"
 def ports(tmp_path: Path, audio: FfmpegAudio, espeak: EspeakSpeech) -> AudioPorts:
     store = SqliteStore(tmp_path / "familyplus.db")
     store.save_response(ResponseRecord(id="r1", family_id="f1", media_type="text", text=NARRATIVE))
-    store.upsert_story(StoryRecord(id="story-r1", response_id="r1", family_id="f1", title=TITLE,
-                                   summary="A first job before sunrise.", narrative=NARRATIVE))
+    store.upsert_story(
+        StoryRecord(
+            id="story-r1",
+            response_id="r1",
+            family_id="f1",
+            title=TITLE,
+            summary="A first job before sunrise.",
+            narrative=NARRATIVE,
+        )
+    )
     start = NARRATIVE.index("hard work")
-    store.replace_quotes("story-r1", [Quote(text="hard work is its own reward", start=start, end=start + 27,
-                                            score=0.9)])
-    return AudioPorts(store=store, media=LocalMediaStore(tmp_path / "media"), audio=audio, speech=espeak,
-                      podcast_writer=TemplatePodcastWriter(max_segment_chars=200))
+    store.replace_quotes(
+        "story-r1", [Quote(text="hard work is its own reward", start=start, end=start + 27, score=0.9)]
+    )
+    return AudioPorts(
+        store=store,
+        media=LocalMediaStore(tmp_path / "media"),
+        audio=audio,
+        speech=espeak,
+        podcast_writer=TemplatePodcastWriter(max_segment_chars=200),
+    )
 
 
 def mp3_header(audio: FfmpegAudio, path: Path) -> str:
@@ -51,8 +65,9 @@ def test_story_becomes_a_normalised_tagged_mp3(ports: AudioPorts, audio: FfmpegA
     segments = [synthesize_segment.run(ref, ports) for ref in script.segments]
     assert all(s.seconds > 1.0 for s in segments)
     assembled = assemble_podcast.run(AssemblePodcastEvent(story_id="story-r1", segments=segments[::-1]), ports)
-    published = publish_podcast.run(PublishPodcastEvent(story_id="story-r1", podcast_key=assembled.podcast_key,
-                                                        seconds=assembled.seconds), ports)
+    published = publish_podcast.run(
+        PublishPodcastEvent(story_id="story-r1", podcast_key=assembled.podcast_key, seconds=assembled.seconds), ports
+    )
 
     mp3 = ports.media.get(published.podcast_key, tmp_path)
     # It decodes, start to end, without a decoder complaint.
@@ -63,8 +78,10 @@ def test_story_becomes_a_normalised_tagged_mp3(ports: AudioPorts, audio: FfmpegA
     assert abs(assembled.seconds - total) / total < 0.05
     # Loudness, measured independently on the MP3 file: within 1 LU of −16 LUFS.
     loudness = audio.measure_loudness(mp3)
-    print(f"\npodcast: {assembled.seconds:.1f} s from {len(segments)} segments ({total:.1f} s), "
-          f"{loudness.integrated_lufs:.2f} LUFS, true peak {loudness.true_peak_dbtp:.1f} dBTP")
+    print(
+        f"\npodcast: {assembled.seconds:.1f} s from {len(segments)} segments ({total:.1f} s), "
+        f"{loudness.integrated_lufs:.2f} LUFS, true peak {loudness.true_peak_dbtp:.1f} dBTP"
+    )
     assert abs(loudness.integrated_lufs - -16.0) <= 1.0
     # MP3, 44.1 kHz, 128 kbit/s, with the story's title in the ID3 tag.
     header = mp3_header(audio, mp3)
@@ -84,23 +101,42 @@ def test_missing_segment_is_refused_before_any_audio_work(ports: AudioPorts) -> 
     assert not (Path(ports.media.root) / "podcasts" / "story-r1" / "podcast.mp3").exists()
 
 
-def test_loudnorm_brings_quiet_and_loud_audio_to_target(audio: FfmpegAudio, espeak: EspeakSpeech,
-                                                        tmp_path: Path) -> None:
-    speech = espeak.synthesize("A quiet voice, recorded far from the microphone.", voice="host",
-                               dst=tmp_path / "speech.wav")
+def test_loudnorm_brings_quiet_and_loud_audio_to_target(
+    audio: FfmpegAudio, espeak: EspeakSpeech, tmp_path: Path
+) -> None:
+    speech = espeak.synthesize(
+        "A quiet voice, recorded far from the microphone.", voice="host", dst=tmp_path / "speech.wav"
+    )
     for gain in (-25, 6):
         source = tmp_path / f"gain{gain}.wav"
-        subprocess.run([audio.ffmpeg, "-v", "error", "-y", "-i", str(speech), "-af", f"volume={gain}dB",
-                        "-c:a", "pcm_f32le", str(source)], check=True)
+        subprocess.run(
+            [
+                audio.ffmpeg,
+                "-v",
+                "error",
+                "-y",
+                "-i",
+                str(speech),
+                "-af",
+                f"volume={gain}dB",
+                "-c:a",
+                "pcm_f32le",
+                str(source),
+            ],
+            check=True,
+        )
         result = audio.loudnorm(source, tmp_path / f"norm{gain}.wav")
         assert abs(result.integrated_lufs - -16.0) <= 0.5
         assert audio.measure_loudness(tmp_path / f"norm{gain}.wav").integrated_lufs == pytest.approx(
-            result.integrated_lufs, abs=0.1)
+            result.integrated_lufs, abs=0.1
+        )
 
 
 def test_silence_cannot_be_normalised(audio: FfmpegAudio, tmp_path: Path) -> None:
     silent = tmp_path / "silence.wav"
-    subprocess.run([audio.ffmpeg, "-v", "error", "-f", "lavfi", "-i", "anullsrc=r=44100:cl=mono", "-t", "3",
-                    str(silent)], check=True)
+    subprocess.run(
+        [audio.ffmpeg, "-v", "error", "-f", "lavfi", "-i", "anullsrc=r=44100:cl=mono", "-t", "3", str(silent)],
+        check=True,
+    )
     with pytest.raises(PermanentError, match="silent"):
         audio.loudnorm(silent, tmp_path / "out.wav")

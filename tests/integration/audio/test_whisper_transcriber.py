@@ -16,17 +16,19 @@ from tests.audio_support import SAMPLE_RECORDING, SAMPLE_TEXT, word_error_rate
 MAX_WER = 0.15
 
 
-
 @pytest.mark.slow
-def test_word_error_rate_on_the_sample_recording(whisper: WhisperTranscriber, audio: FfmpegAudio,
-                                                 tmp_path: Path) -> None:
+def test_word_error_rate_on_the_sample_recording(
+    whisper: WhisperTranscriber, audio: FfmpegAudio, tmp_path: Path
+) -> None:
     wav = tmp_path / "sample.wav"
     audio.to_speech_wav(SAMPLE_RECORDING, wav)
     transcript = whisper.transcribe(wav, language="en")
     reference = SAMPLE_TEXT.read_text(encoding="utf-8")
     wer = word_error_rate(reference, transcript.text)
-    print(f"\nWhisper base (int8, CPU) on {SAMPLE_RECORDING.name}: WER {wer:.1%} "
-          f"({len(reference.split())} reference words)\n  heard: {transcript.text}")
+    print(
+        f"\nWhisper base (int8, CPU) on {SAMPLE_RECORDING.name}: WER {wer:.1%} "
+        f"({len(reference.split())} reference words)\n  heard: {transcript.text}"
+    )
     assert wer <= MAX_WER
     assert transcript.language == "en"
     assert transcript.duration == pytest.approx(19.5, abs=0.5)
@@ -36,8 +38,9 @@ def test_word_error_rate_on_the_sample_recording(whisper: WhisperTranscriber, au
 
 
 @pytest.mark.slow
-def test_loads_and_transcribes_with_the_network_unavailable(monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
-                                                            audio: FfmpegAudio) -> None:
+def test_loads_and_transcribes_with_the_network_unavailable(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, audio: FfmpegAudio
+) -> None:
     attempts: list[Any] = []
 
     def no_network(*args: Any, **kwargs: Any) -> Any:

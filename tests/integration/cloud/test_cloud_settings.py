@@ -222,15 +222,32 @@ def test_bootstrap_builds_the_cloud_audio_adapters(tmp_path: Path) -> None:
     from familyplus.adapters.cloud.s3_media_store import S3MediaStore
     from familyplus.errors import ConfigurationError
 
-    base = dict(_env_file=None, profile="cloud", data_dir=tmp_path, supabase_url="https://proj.supabase.co",
-                supabase_key="sb_secret_x", openai_api_key="sk-x", cartesia_api_key="car", aws_region="us-west-2")
-    adapters = bootstrap.Adapters(Settings(**base, media_bucket="media-bucket", audio_allowed_hosts="cdn.example.org",  # type: ignore[arg-type]
-                                           cartesia_voice_host="v-host", cartesia_voice_narrator="v-narr"))
+    base = dict(
+        _env_file=None,
+        profile="cloud",
+        data_dir=tmp_path,
+        supabase_url="https://proj.supabase.co",
+        supabase_key="sb_secret_x",
+        openai_api_key="sk-x",
+        cartesia_api_key="car",
+        aws_region="us-west-2",
+    )
+    adapters = bootstrap.Adapters(
+        Settings(
+            **base,
+            media_bucket="media-bucket",
+            audio_allowed_hosts="cdn.example.org",  # type: ignore[arg-type]
+            cartesia_voice_host="v-host",
+            cartesia_voice_narrator="v-narr",
+        )
+    )
     assert isinstance(adapters.media, S3MediaStore) and adapters.media.bucket == "media-bucket"
     assert adapters.media.fetcher is not None and adapters.media.fetcher.allowed_hosts == ["cdn.example.org"]
     assert isinstance(adapters.transcriber, CartesiaTranscriber) and adapters.transcriber.model == "ink-whisper"
-    assert isinstance(adapters.speech, CartesiaSpeech) and adapters.speech.voices == {"host": "v-host",
-                                                                                     "narrator": "v-narr"}
+    assert isinstance(adapters.speech, CartesiaSpeech) and adapters.speech.voices == {
+        "host": "v-host",
+        "narrator": "v-narr",
+    }
     bare = bootstrap.Adapters(Settings(**base))  # type: ignore[arg-type]
     with pytest.raises(ConfigurationError, match="FAMILYPLUS_MEDIA_BUCKET"):
         _ = bare.media

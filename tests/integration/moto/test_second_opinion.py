@@ -61,7 +61,8 @@ def moto_sfn(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[[dict[str, An
         client = boto3.client("stepfunctions", region_name=REGION)
         definition = load_workflow("process_response", substitutions(region=REGION, account=ACCOUNT))
         arn = client.create_state_machine(
-            name="process_response", definition=json.dumps(definition),
+            name="process_response",
+            definition=json.dumps(definition),
             roleArn=f"arn:aws:iam::{ACCOUNT}:role/sfn",
         )["stateMachineArn"]
 
@@ -80,7 +81,8 @@ def moto_sfn(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[[dict[str, An
 
 def moto_attempts(events: list, function_suffix: str) -> int:
     return sum(
-        1 for e in events
+        1
+        for e in events
         if e["type"] == "TaskScheduled"
         and json.loads(e["taskScheduledEventDetails"]["parameters"])["FunctionName"].endswith(function_suffix)
     )
@@ -91,9 +93,7 @@ def ours_attempts(execution: Any, state: str) -> int:
 
 
 @pytest.mark.parametrize("failures", [0, 2], ids=["happy-path", "two-retries"])
-def test_both_engines_agree(
-    failures: int, moto_sfn: Callable, make_runner: Callable[..., LocalRunner]
-) -> None:
+def test_both_engines_agree(failures: int, moto_sfn: Callable, make_runner: Callable[..., LocalRunner]) -> None:
     tagger = FlakyPort(LexiconValueTagger(), "tag", failures=failures)
     runner = make_runner(tagger=tagger)
     ours = runner.start("process_response", response("r-ours"))

@@ -73,16 +73,20 @@ def test_token_bucket_refills_while_idle_but_never_above_its_burst() -> None:
 
 @pytest.fixture
 def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, Any]]:
-    for key, value in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
-                       "AWS_DEFAULT_REGION": REGION}.items():
+    for key, value in {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_DEFAULT_REGION": REGION,
+    }.items():
         monkeypatch.setenv(key, value)
     with mock_aws():
         sfn = boto3.client("stepfunctions", region_name=REGION)
         s3 = boto3.client("s3", region_name=REGION)
         s3.create_bucket(Bucket=BUCKET)
         arns = {
-            name: sfn.create_state_machine(name=f"familyplus-dev-{name}", definition=DEFINITION,
-                                           roleArn="arn:aws:iam::123456789012:role/sfn")["stateMachineArn"]
+            name: sfn.create_state_machine(
+                name=f"familyplus-dev-{name}", definition=DEFINITION, roleArn="arn:aws:iam::123456789012:role/sfn"
+            )["stateMachineArn"]
             for name in ("process-response", "batch-responses")
         }
         monkeypatch.setattr(ops_cli, "stepfunctions_client", lambda: sfn)
@@ -97,19 +101,31 @@ def write_lines(path: Path, lines: list[Any]) -> Path:
 
 def executions(aws: dict[str, Any], machine: str) -> dict[str, dict[str, Any]]:
     listed = aws["sfn"].list_executions(stateMachineArn=aws[machine])["executions"]
-    return {e["name"]: json.loads(aws["sfn"].describe_execution(executionArn=e["executionArn"])["input"])
-            for e in listed}
+    return {
+        e["name"]: json.loads(aws["sfn"].describe_execution(executionArn=e["executionArn"])["input"]) for e in listed
+    }
 
 
 def test_small_batch_starts_one_named_execution_per_line_at_the_rate(aws: dict[str, Any], tmp_path: Path) -> None:
-    path = write_lines(tmp_path / "b.jsonl", [
-        response("k1"), "{oops", response("k2", prompt="Your first job?"), response("k3"),
-    ])
+    path = write_lines(
+        tmp_path / "b.jsonl",
+        [
+            response("k1"),
+            "{oops",
+            response("k2", prompt="Your first job?"),
+            response("k3"),
+        ],
+    )
     fake = FakeClock()
     options = AwsBatchOptions(state_machine_arn=aws["process-response"], rate=2)
 
-    report = run_aws_batch(path, options, sfn=aws["sfn"], s3=lambda: aws["s3"],
-                           limiter=TokenBucket(2, burst=1, clock=fake.clock, sleep=fake.sleep))
+    report = run_aws_batch(
+        path,
+        options,
+        sfn=aws["sfn"],
+        s3=lambda: aws["s3"],
+        limiter=TokenBucket(2, burst=1, clock=fake.clock, sleep=fake.sleep),
+    )
 
     assert [(r.line, r.ok) for r in report.results] == [(1, True), (2, False), (3, True), (4, True)]
     assert fake.slept == pytest.approx([0.5, 0.5])  # 3 starts at 2/s, burst 1: paced, never a real sleep
@@ -120,8 +136,9 @@ def test_small_batch_starts_one_named_execution_per_line_at_the_rate(aws: dict[s
 
     # the same file again starts nothing new (names are response-<id>); a changed line is refused, named
     again = write_lines(tmp_path / "again.jsonl", [response("k1"), response("k3", text="Another answer entirely.")])
-    rerun = run_aws_batch(again, options, sfn=aws["sfn"], s3=lambda: aws["s3"],
-                          limiter=TokenBucket(2, clock=fake.clock, sleep=fake.sleep))
+    rerun = run_aws_batch(
+        again, options, sfn=aws["sfn"], s3=lambda: aws["s3"], limiter=TokenBucket(2, clock=fake.clock, sleep=fake.sleep)
+    )
     assert [(r.line, r.ok) for r in rerun.results] == [(1, True), (2, False)]
     assert "already exists" in (rerun.results[1].reason or "")
     assert len(executions(aws, "process-response")) == 3
@@ -130,8 +147,9 @@ def test_small_batch_starts_one_named_execution_per_line_at_the_rate(aws: dict[s
 def test_large_batch_goes_through_an_s3_manifest_and_one_distributed_map(aws: dict[str, Any], tmp_path: Path) -> None:
     lines = [response(f"L{i}") for i in range(5)]
     path = write_lines(tmp_path / "big.jsonl", [*lines, {"responseId": "L9"}])  # the last line is invalid
-    options = AwsBatchOptions(state_machine_arn=aws["process-response"], bucket=BUCKET, threshold=3,
-                              tolerated_failure_percentage=10)
+    options = AwsBatchOptions(
+        state_machine_arn=aws["process-response"], bucket=BUCKET, threshold=3, tolerated_failure_percentage=10
+    )
 
     report = run_aws_batch(path, options, sfn=aws["sfn"], s3=lambda: aws["s3"])
 
@@ -158,15 +176,23 @@ def test_large_batch_goes_through_an_s3_manifest_and_one_distributed_map(aws: di
     assert len(executions(aws, "batch-responses")) == 1
     # the same manifest with another threshold is a different request: refused, naming the earlier one
     with pytest.raises(BatchConfigurationError, match="submitted before with other options"):
-        run_aws_batch(path, AwsBatchOptions(state_machine_arn=aws["process-response"], bucket=BUCKET, threshold=3),
-                      sfn=aws["sfn"], s3=lambda: aws["s3"])
+        run_aws_batch(
+            path,
+            AwsBatchOptions(state_machine_arn=aws["process-response"], bucket=BUCKET, threshold=3),
+            sfn=aws["sfn"],
+            s3=lambda: aws["s3"],
+        )
 
 
 def test_manifest_path_needs_a_bucket_and_a_derivable_batch_arn(aws: dict[str, Any], tmp_path: Path) -> None:
     path = write_lines(tmp_path / "big.jsonl", [response(f"N{i}") for i in range(3)])
     with pytest.raises(BatchConfigurationError, match="--bucket"):
-        run_aws_batch(path, AwsBatchOptions(state_machine_arn=aws["process-response"], threshold=1),
-                      sfn=aws["sfn"], s3=lambda: aws["s3"])
+        run_aws_batch(
+            path,
+            AwsBatchOptions(state_machine_arn=aws["process-response"], threshold=1),
+            sfn=aws["sfn"],
+            s3=lambda: aws["s3"],
+        )
     assert batch_state_machine_arn(aws["process-response"]) == aws["batch-responses"]
     with pytest.raises(BatchConfigurationError, match="--batch-state-machine-arn"):
         batch_state_machine_arn("arn:aws:states:us-east-1:123456789012:stateMachine:something-else")
@@ -180,8 +206,20 @@ def test_cli_batch_aws_both_paths(aws: dict[str, Any], tmp_path: Path) -> None:
     assert "2 execution(s) started or found" in result.output and "2 succeeded, 0 failed" in result.output
 
     big = write_lines(tmp_path / "big.jsonl", [response(f"c{i}") for i in range(3, 7)])
-    result = cli.invoke(app, ["batch", str(big), "--aws", "--state-machine-arn", aws["process-response"],
-                              "--threshold", "2", "--bucket", BUCKET])
+    result = cli.invoke(
+        app,
+        [
+            "batch",
+            str(big),
+            "--aws",
+            "--state-machine-arn",
+            aws["process-response"],
+            "--threshold",
+            "2",
+            "--bucket",
+            BUCKET,
+        ],
+    )
     assert result.exit_code == 0, result.output
     assert f"manifest s3://{BUCKET}/batches/" in result.output and "batch_responses started" in result.output
     assert len(executions(aws, "batch-responses")) == 1

@@ -23,8 +23,11 @@ DEFINITION = json.dumps({"StartAt": "Done", "States": {"Done": {"Type": "Succeed
 
 @pytest.fixture
 def sfn(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Any, str]]:
-    for key, value in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
-                       "AWS_DEFAULT_REGION": REGION}.items():
+    for key, value in {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_DEFAULT_REGION": REGION,
+    }.items():
         monkeypatch.setenv(key, value)
     with mock_aws():
         client = boto3.client("stepfunctions", region_name=REGION)
@@ -46,11 +49,15 @@ def test_list_filters_by_status_and_show_prints_history(sfn: tuple[Any, str]) ->
     aborted = ops.list_executions(status="ABORTED")
     assert [e.name for e in aborted] == ["response-b"]
     assert {e.name for e in ops.list_executions(since=datetime.now(UTC) - timedelta(hours=1))} == {
-        "response-a", "response-b", "response-c"}
+        "response-a",
+        "response-b",
+        "response-c",
+    }
 
     cli = CliRunner()
-    listed = cli.invoke(app, ["executions", "list", "--aws", "--state-machine-arn", arn, "--status", "ABORTED",
-                              "--since", "24h"])
+    listed = cli.invoke(
+        app, ["executions", "list", "--aws", "--state-machine-arn", arn, "--status", "ABORTED", "--since", "24h"]
+    )
     assert listed.exit_code == 0, listed.output
     assert "response-b" in listed.output and "response-a" not in listed.output
     shown = cli.invoke(app, ["executions", "show", "response-b", "--aws", "--state-machine-arn", arn])
@@ -64,8 +71,9 @@ def test_bulk_dry_run_lists_exactly_the_redrivable(sfn: tuple[Any, str]) -> None
         client.start_execution(stateMachineArn=arn, name=name, input="{}")
     for name in ("response-x", "response-z"):
         client.stop_execution(executionArn=arn.replace(":stateMachine:", ":execution:") + f":{name}")
-    result = CliRunner().invoke(app, ["redrive", "--aws", "--state-machine-arn", arn, "--status", "ABORTED",
-                                      "--since", "1h", "--dry-run"])
+    result = CliRunner().invoke(
+        app, ["redrive", "--aws", "--state-machine-arn", arn, "--status", "ABORTED", "--since", "1h", "--dry-run"]
+    )
     assert result.exit_code == 0, result.output
     assert "would redrive 2" in result.output
     assert "response-x" in result.output and "response-z" in result.output and "response-y" not in result.output
@@ -77,22 +85,38 @@ def test_bulk_redrive_calls_redrive_execution_for_each_match(monkeypatch: pytest
     arn = "arn:aws:states:us-east-1:123456789012:stateMachine:process_response"
     now = datetime.now(UTC)
     executions = [
-        {"executionArn": f"{arn.replace(':stateMachine:', ':execution:')}:{name}", "stateMachineArn": arn,
-         "name": name, "status": "FAILED", "startDate": start}
+        {
+            "executionArn": f"{arn.replace(':stateMachine:', ':execution:')}:{name}",
+            "stateMachineArn": arn,
+            "name": name,
+            "status": "FAILED",
+            "startDate": start,
+        }
         for name, start in (("response-new", now - timedelta(hours=2)), ("response-old", now - timedelta(days=15)))
     ]
     with Stubber(client) as stub:
-        stub.add_response("describe_state_machine", {
-            "stateMachineArn": arn, "name": "process_response", "definition": DEFINITION,
-            "roleArn": "arn:aws:iam::123456789012:role/sfn", "type": "STANDARD", "creationDate": now},
-            {"stateMachineArn": arn})
-        stub.add_response("list_executions", {"executions": executions},
-                          {"stateMachineArn": arn, "maxResults": 1000, "statusFilter": "FAILED"})
-        stub.add_response("redrive_execution", {"redriveDate": now},
-                          {"executionArn": executions[0]["executionArn"]})
+        stub.add_response(
+            "describe_state_machine",
+            {
+                "stateMachineArn": arn,
+                "name": "process_response",
+                "definition": DEFINITION,
+                "roleArn": "arn:aws:iam::123456789012:role/sfn",
+                "type": "STANDARD",
+                "creationDate": now,
+            },
+            {"stateMachineArn": arn},
+        )
+        stub.add_response(
+            "list_executions",
+            {"executions": executions},
+            {"stateMachineArn": arn, "maxResults": 1000, "statusFilter": "FAILED"},
+        )
+        stub.add_response("redrive_execution", {"redriveDate": now}, {"executionArn": executions[0]["executionArn"]})
         monkeypatch.setattr(ops_cli, "stepfunctions_client", lambda: client)
-        result = CliRunner().invoke(app, ["redrive", "--aws", "--state-machine-arn", arn, "--status", "FAILED",
-                                          "--since", "30d"])
+        result = CliRunner().invoke(
+            app, ["redrive", "--aws", "--state-machine-arn", arn, "--status", "FAILED", "--since", "30d"]
+        )
         stub.assert_no_pending_responses()  # exactly one redrive_execution: the 15-day-old one was skipped
     assert result.exit_code == 0, result.output
     assert "older than 14 days skipped" in result.output and "response-new redriven" in result.output

@@ -59,8 +59,7 @@ def test_batch_reports_each_bad_line_and_processes_the_rest(
 
     results = run_batch(runner, path, concurrency=2)
 
-    assert [(r.line, r.ok) for r in results] == [(1, True), (2, False), (3, False), (5, False), (6, True),
-                                                 (7, False)]
+    assert [(r.line, r.ok) for r in results] == [(1, True), (2, False), (3, False), (5, False), (6, True), (7, False)]
     by_line = {r.line: r for r in results}
     assert "not JSON" in (by_line[2].reason or "")
     assert "familyId" in (by_line[3].reason or "")
@@ -125,8 +124,9 @@ def test_bad_inputs_are_refused_with_the_rule() -> None:
     assert "14 days" in cli.invoke(app, ["redrive", "--help"]).output
 
 
-@pytest.mark.parametrize(("text", "seconds"), [("30m", 1800), ("24h", 86400), ("7d", 604800), ("2w", 1209600),
-                                               ("90s", 90)])
+@pytest.mark.parametrize(
+    ("text", "seconds"), [("30m", 1800), ("24h", 86400), ("7d", 604800), ("2w", 1209600), ("90s", 90)]
+)
 def test_parse_duration(text: str, seconds: int) -> None:
     assert ops_cli.parse_duration(text).total_seconds() == seconds
 

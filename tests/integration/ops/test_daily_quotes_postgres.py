@@ -9,7 +9,6 @@ from tests.integration.cloud.pglite_server import empty_tables, shared_connectio
 CLAIM = "select public.claim_quote_delivery('f1', date '2026-03-08', 'k1', 'a quote', '+1555', 'sms')"
 
 
-
 @pytest.mark.slow  # PGlite start-up (shared with the cloud suite when run together)
 def test_claim_quote_delivery_is_exclusive_and_a_failed_day_can_be_reclaimed() -> None:
     conn = shared_connection()

@@ -18,8 +18,13 @@ def client(make_runner: Any) -> Any:
         yield test_client
 
 
-BODY = {"familyId": "fam-1", "promptId": "p-1", "mediaType": "text", "responseId": "srv-1",
-        "content": "My mother always told me to work hard and be kind. I remember the bakery on Elm Street."}
+BODY = {
+    "familyId": "fam-1",
+    "promptId": "p-1",
+    "mediaType": "text",
+    "responseId": "srv-1",
+    "content": "My mother always told me to work hard and be kind. I remember the bakery on Elm Street.",
+}
 
 
 def test_valid_body_is_accepted_and_processed(client: TestClient) -> None:

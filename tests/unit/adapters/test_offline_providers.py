@@ -13,9 +13,12 @@ from familyplus.vocabulary import VALUE_TAGS
 
 def test_embedder_is_deterministic_unit_length_and_semantic() -> None:
     embedder = HashingEmbedder()
-    a, b, c = (np.array(v) for v in embedder.embed(
-        ["My uncle baked bread at his bakery", "the bakery where my uncle baked bread", "we sailed on a ship"]
-    ))
+    a, b, c = (
+        np.array(v)
+        for v in embedder.embed(
+            ["My uncle baked bread at his bakery", "the bakery where my uncle baked bread", "we sailed on a ship"]
+        )
+    )
     assert a.shape == (1536,)
     assert np.isclose(np.linalg.norm(a), 1.0)
     assert embedder.embed(["My uncle baked bread at his bakery"])[0] == a.tolist()

@@ -13,9 +13,14 @@ from familyplus.adapters.local.local_media_store import LocalMediaStore
 from familyplus.errors import PermanentError, TransientError
 
 PUBLIC_IP = "93.184.216.34"
-DNS = {"media.example.com": [PUBLIC_IP], "cdn.example.com": [PUBLIC_IP], "evil.example.org": [PUBLIC_IP],
-       "internal.example.com": ["10.1.2.3"], "mixed.example.com": [PUBLIC_IP, "127.0.0.1"],
-       "v6.example.com": ["::ffff:169.254.169.254"]}
+DNS = {
+    "media.example.com": [PUBLIC_IP],
+    "cdn.example.com": [PUBLIC_IP],
+    "evil.example.org": [PUBLIC_IP],
+    "internal.example.com": ["10.1.2.3"],
+    "mixed.example.com": [PUBLIC_IP, "127.0.0.1"],
+    "v6.example.com": ["::ffff:169.254.169.254"],
+}
 ALLOWED = ["media.example.com", "*.example.com", "169.254.169.254", "10.0.0.8"]
 
 
@@ -141,8 +146,9 @@ def test_per_call_cap_cannot_raise_the_configured_cap(tmp_path: Path) -> None:
         fetcher(recorder, max_bytes=1000).fetch("https://media.example.com/a.wav", tmp_path / "a", max_bytes=10**9)
 
 
-@pytest.mark.parametrize(("status", "error"), [(404, PermanentError), (403, PermanentError),
-                                               (429, TransientError), (503, TransientError)])
+@pytest.mark.parametrize(
+    ("status", "error"), [(404, PermanentError), (403, PermanentError), (429, TransientError), (503, TransientError)]
+)
 def test_http_errors_are_classified(status: int, error: type[Exception], tmp_path: Path) -> None:
     recorder = Recorder(lambda r: httpx.Response(status))
     with pytest.raises(error, match=str(status)):

@@ -21,8 +21,7 @@ def chunk_view(full: list[Word], offset: float, duration: float, *, jitter: floa
     seen = []
     for w in full:
         if w.start >= offset and w.end <= offset + duration:
-            seen.append(Word(word=w.word, start=max(0.0, w.start - offset + jitter),
-                             end=w.end - offset + jitter))
+            seen.append(Word(word=w.word, start=max(0.0, w.start - offset + jitter), end=w.end - offset + jitter))
     return seen
 
 
@@ -70,6 +69,7 @@ def test_without_matching_words_the_cut_falls_in_the_middle_of_the_overlap() -> 
 
 
 def test_chunk_offsets_become_absolute_times() -> None:
-    merged = merge_words([(0.0, 2.0, [Word(word="a", start=0.5, end=0.9)]),
-                          (1.5, 2.0, [Word(word="b", start=1.0, end=1.4)])])
+    merged = merge_words(
+        [(0.0, 2.0, [Word(word="a", start=0.5, end=0.9)]), (1.5, 2.0, [Word(word="b", start=1.0, end=1.4)])]
+    )
     assert [(w.word, w.start) for w in merged] == [("a", 0.5), ("b", 2.5)]

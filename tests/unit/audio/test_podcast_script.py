@@ -20,10 +20,18 @@ NARRATIVE = (
     "the bread.\n\nHe always told me that hard work is its own reward. I burned my hands more than once, but I "
     "learned to be patient. I still bake his cinnamon rolls every winter for the whole family."
 )
-STORY = StoryRecord(id="story-r1", response_id="r1", family_id="f1", title="The Bakery on Main Street",
-                    summary="A first job before sunrise, and a lesson in patience.", narrative=NARRATIVE)
-QUOTES = [Quote(text="hard work is its own reward", start=0, end=27, score=0.9),
-          Quote(text="I learned to be patient", start=30, end=53, score=0.7)]
+STORY = StoryRecord(
+    id="story-r1",
+    response_id="r1",
+    family_id="f1",
+    title="The Bakery on Main Street",
+    summary="A first job before sunrise, and a lesson in patience.",
+    narrative=NARRATIVE,
+)
+QUOTES = [
+    Quote(text="hard work is its own reward", start=0, end=27, score=0.9),
+    Quote(text="I learned to be patient", start=30, end=53, score=0.7),
+]
 
 
 def test_template_uses_title_summary_narrative_and_quotes() -> None:

@@ -13,8 +13,12 @@ from familyplus_local.lambda_runtime import LocalContext
 
 
 def context(name: str = "test") -> LocalContext:
-    return LocalContext(function_name=name, invoked_function_arn=f"arn:aws:lambda:local:0:function:{name}",
-                        memory_limit_in_mb=128, timeout_s=30)
+    return LocalContext(
+        function_name=name,
+        invoked_function_arn=f"arn:aws:lambda:local:0:function:{name}",
+        memory_limit_in_mb=128,
+        timeout_s=30,
+    )
 
 
 def test_every_catalog_stage_has_a_handler() -> None:

@@ -13,8 +13,11 @@ def add_family(adapters: Adapters, family_id: str, timezone: str, quotes: int = 
     store = adapters.store
     store.save_response(ResponseRecord(id=f"r-{family_id}", family_id=family_id, media_type="text", text=words))
     story_id = f"story-r-{family_id}"
-    store.upsert_story(StoryRecord(id=story_id, response_id=f"r-{family_id}", family_id=family_id, title="T",
-                                   summary="S", narrative=words))
+    store.upsert_story(
+        StoryRecord(
+            id=story_id, response_id=f"r-{family_id}", family_id=family_id, title="T", summary="S", narrative=words
+        )
+    )
     texts, stored, start = [], [], 0
     for i in range(quotes):
         text = f"Lesson number {i} from the {family_id} family."

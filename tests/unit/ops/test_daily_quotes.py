@@ -21,8 +21,7 @@ ZONES = {"nyc": "America/New_York", "berlin": "Europe/Berlin", "sydney": "Austra
 
 @pytest.fixture
 def quote_adapters(tmp_path: Path) -> Adapters:
-    settings = Settings(profile="local", data_dir=tmp_path / "data", quote_repeat_days=7,
-                        _env_file=None)  # type: ignore[call-arg]
+    settings = Settings(profile="local", data_dir=tmp_path / "data", quote_repeat_days=7, _env_file=None)  # type: ignore[call-arg]
     return Adapters(settings)
 
 
@@ -76,7 +75,7 @@ def test_three_timezones_get_their_0900_across_dst_changes_exactly_once(quote_ad
     for family_id in ZONES:
         deliveries = ledger.list_deliveries(family_id)  # type: ignore[attr-defined]
         for i, delivery in enumerate(deliveries):
-            window = deliveries[max(0, i - 7):i]
+            window = deliveries[max(0, i - 7) : i]
             assert delivery.quote_key not in {d.quote_key for d in window}
 
 
@@ -111,8 +110,10 @@ class FlakyNotifier:
 
 def test_a_refused_send_is_recorded_failed_and_retried_later_the_same_hour(tmp_path: Path) -> None:
     notifier = FlakyNotifier(TransientError("twilio HTTP 503: down"))
-    adapters = Adapters(Settings(profile="local", data_dir=tmp_path, _env_file=None),  # type: ignore[call-arg]
-                        notifier=notifier)
+    adapters = Adapters(
+        Settings(profile="local", data_dir=tmp_path, _env_file=None),  # type: ignore[call-arg]
+        notifier=notifier,
+    )
     add_family(adapters, "f1", "UTC")
     with pytest.raises(TransientError, match="not delivered yet"):
         deliver_daily_quotes.run(at("2026-05-01T09:00:00+00:00"), adapters)
@@ -127,8 +128,10 @@ def test_a_refused_send_is_recorded_failed_and_retried_later_the_same_hour(tmp_p
 
 
 def test_a_permanent_refusal_is_reported_not_raised(tmp_path: Path) -> None:
-    adapters = Adapters(Settings(profile="local", data_dir=tmp_path, _env_file=None),  # type: ignore[call-arg]
-                        notifier=FlakyNotifier(PermanentError("twilio HTTP 400: 21211 invalid To")))
+    adapters = Adapters(
+        Settings(profile="local", data_dir=tmp_path, _env_file=None),  # type: ignore[call-arg]
+        notifier=FlakyNotifier(PermanentError("twilio HTTP 400: 21211 invalid To")),
+    )
     add_family(adapters, "f1", "UTC")
     out = deliver_daily_quotes.run(at("2026-05-01T09:30:00+00:00"), adapters)
     assert out.failed == 1 and (out.results[0].error or "").startswith("permanent: twilio HTTP 400")
@@ -138,8 +141,10 @@ def test_a_permanent_refusal_is_reported_not_raised(tmp_path: Path) -> None:
 def test_a_send_that_may_have_happened_is_never_repeated(tmp_path: Path, error: Exception) -> None:
     # Given a send that timed out after the request went out, or a crash between claim and finish
     notifier = FlakyNotifier(error)
-    adapters = Adapters(Settings(profile="local", data_dir=tmp_path, _env_file=None),  # type: ignore[call-arg]
-                        notifier=notifier)
+    adapters = Adapters(
+        Settings(profile="local", data_dir=tmp_path, _env_file=None),  # type: ignore[call-arg]
+        notifier=notifier,
+    )
     add_family(adapters, "f1", "UTC")
     try:
         first = deliver_daily_quotes.deliver(at("2026-05-01T09:00:00+00:00"), adapters)
@@ -156,8 +161,9 @@ def test_a_send_that_may_have_happened_is_never_repeated(tmp_path: Path, error: 
 
 def test_claim_is_exclusive(quote_adapters: Adapters) -> None:
     ledger = quote_adapters.quote_ledger
-    delivery = QuoteDelivery(family_id="f", local_date=date(2026, 1, 1), quote_key="k", quote_text="t",
-                             recipient="+1", channel="sms")
+    delivery = QuoteDelivery(
+        family_id="f", local_date=date(2026, 1, 1), quote_key="k", quote_text="t", recipient="+1", channel="sms"
+    )
     assert ledger.claim_delivery(delivery) is True
     assert ledger.claim_delivery(delivery) is False
     ledger.finish_delivery("f", date(2026, 1, 1), status="failed", provider_id=None, error="x")

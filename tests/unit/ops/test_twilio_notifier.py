@@ -92,6 +92,14 @@ def test_bootstrap_picks_twilio_only_with_keys(tmp_path: object) -> None:
 
     local = Adapters(Settings(profile="local", data_dir=tmp_path, _env_file=None))  # type: ignore[call-arg,arg-type]
     assert isinstance(local.notifier, OutboxNotifier)
-    keyed = Adapters(Settings(profile="local", data_dir=tmp_path, twilio_account_sid=SID,  # type: ignore[call-arg,arg-type]
-                              twilio_auth_token=TOKEN, twilio_from="+15005550006", _env_file=None))
+    keyed = Adapters(
+        Settings(
+            profile="local",
+            data_dir=tmp_path,
+            twilio_account_sid=SID,  # type: ignore[call-arg,arg-type]
+            twilio_auth_token=TOKEN,
+            twilio_from="+15005550006",
+            _env_file=None,
+        )
+    )
     assert isinstance(keyed.notifier, TwilioNotifier)

@@ -29,17 +29,22 @@ def store() -> SqliteStore:
     db = SqliteStore(":memory:")
     for rid in ("x3", "x1", "x2"):
         db.save_response(ResponseRecord(id=rid, family_id="fam", media_type="text", text="Words."))
-        db.upsert_story(StoryRecord(id=f"story-{rid}", response_id=rid, family_id="fam", title="T", summary="S.",
-                                    narrative="N."))
+        db.upsert_story(
+            StoryRecord(id=f"story-{rid}", response_id=rid, family_id="fam", title="T", summary="S.", narrative="N.")
+        )
     return db
 
 
 def test_selection_is_ids_only_oldest_first_within_the_configured_limit(store: SqliteStore) -> None:
     out = select_podcast_candidates.run(DailyPodcastsEvent(), Ports(store, Limits(2)))
-    assert out.wire() == {"limit": 2, "count": 2, "stories": [
-        {"storyId": "story-x3", "responseId": "x3", "familyId": "fam"},
-        {"storyId": "story-x1", "responseId": "x1", "familyId": "fam"},
-    ]}
+    assert out.wire() == {
+        "limit": 2,
+        "count": 2,
+        "stories": [
+            {"storyId": "story-x3", "responseId": "x3", "familyId": "fam"},
+            {"storyId": "story-x1", "responseId": "x1", "familyId": "fam"},
+        ],
+    }
 
 
 def test_a_run_may_ask_for_fewer_never_for_more(store: SqliteStore) -> None:
@@ -51,12 +56,23 @@ def test_a_run_may_ask_for_fewer_never_for_more(store: SqliteStore) -> None:
 
 
 def test_summary_counts_and_names_the_failed_stories() -> None:
-    event = SummarizePodcastsEvent.model_validate({"selected": 3, "limit": 50, "podcasts": [
-        {"storyId": "story-a", "status": "SUCCEEDED"},
-        {"storyId": "story-b", "status": "FAILED", "error": "States.TaskFailed"},
-        {"storyId": "story-c", "status": "SUCCEEDED"},
-    ]})
+    event = SummarizePodcastsEvent.model_validate(
+        {
+            "selected": 3,
+            "limit": 50,
+            "podcasts": [
+                {"storyId": "story-a", "status": "SUCCEEDED"},
+                {"storyId": "story-b", "status": "FAILED", "error": "States.TaskFailed"},
+                {"storyId": "story-c", "status": "SUCCEEDED"},
+            ],
+        }
+    )
     assert summarize_podcasts.run(event).wire() == {
-        "selected": 3, "limit": 50, "succeeded": 2, "failed": 1, "failedStories": ["story-b"]}
+        "selected": 3,
+        "limit": 50,
+        "succeeded": 2,
+        "failed": 1,
+        "failedStories": ["story-b"],
+    }
     empty = SummarizePodcastsEvent.model_validate({"selected": 0, "limit": 50, "podcasts": []})
     assert summarize_podcasts.run(empty).wire()["succeeded"] == 0

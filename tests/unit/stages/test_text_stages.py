@@ -34,8 +34,12 @@ def accept(adapters: Adapters, **overrides: object) -> ResponseEvent:
 def test_accept_records_the_response_as_processing(adapters: Adapters) -> None:
     accept(adapters, prompt="Tell us about grandma")
     row = adapters.store.get_response("r1")
-    assert (row.status, row.stage, row.text, row.prompt) == ("processing", "accept_response", WORDS,
-                                                            "Tell us about grandma")
+    assert (row.status, row.stage, row.text, row.prompt) == (
+        "processing",
+        "accept_response",
+        WORDS,
+        "Tell us about grandma",
+    )
 
 
 def test_accept_refuses_text_response_without_text_and_stores_nothing(adapters: Adapters) -> None:
@@ -48,8 +52,12 @@ def test_accept_refuses_text_response_without_text_and_stores_nothing(adapters: 
 
 class OffVocabularyTagger:
     def tag(self, text: str, vocabulary: Sequence[str]) -> list[ValueTag]:
-        return [ValueTag(tag="greed", score=0.9), ValueTag(tag="family", score=0.8),
-                ValueTag(tag="family", score=0.5), ValueTag(tag="kindness", score=0.7)]
+        return [
+            ValueTag(tag="greed", score=0.9),
+            ValueTag(tag="family", score=0.8),
+            ValueTag(tag="family", score=0.5),
+            ValueTag(tag="kindness", score=0.7),
+        ]
 
 
 def test_tags_outside_the_vocabulary_are_never_stored(adapters: Adapters) -> None:
@@ -101,8 +109,11 @@ def lambda_cause(message: str, error_type: str = "PermanentError") -> str:
 def test_mark_failed_records_stage_and_reason(adapters: Adapters) -> None:
     accept(adapters)
     output = mark_failed.run(
-        MarkFailedEvent(input={"responseId": "r1", "familyId": "f1"}, error="TransientError",
-                        cause=lambda_cause("tag_values: provider timed out", "TransientError")),
+        MarkFailedEvent(
+            input={"responseId": "r1", "familyId": "f1"},
+            error="TransientError",
+            cause=lambda_cause("tag_values: provider timed out", "TransientError"),
+        ),
         adapters,
     )
     assert (output.stage, output.reason) == ("tag_values", "provider timed out")
@@ -112,9 +123,11 @@ def test_mark_failed_records_stage_and_reason(adapters: Adapters) -> None:
 
 def test_mark_failed_records_rejected_input_without_its_content(adapters: Adapters) -> None:
     mark_failed.run(
-        MarkFailedEvent(input={"responseId": "r2", "familyId": "f1", "mediaType": "video", "text": "x" * 10},
-                        error="PermanentError",
-                        cause=lambda_cause("accept_response: invalid input: mediaType: Input should be 'text'")),
+        MarkFailedEvent(
+            input={"responseId": "r2", "familyId": "f1", "mediaType": "video", "text": "x" * 10},
+            error="PermanentError",
+            cause=lambda_cause("accept_response: invalid input: mediaType: Input should be 'text'"),
+        ),
         adapters,
     )
     row = adapters.store.get_response("r2")
@@ -123,6 +136,7 @@ def test_mark_failed_records_rejected_input_without_its_content(adapters: Adapte
 
 
 def test_mark_failed_without_a_usable_id_marks_nothing(adapters: Adapters) -> None:
-    output = mark_failed.run(MarkFailedEvent(input={"familyId": "f1"}, error="States.Timeout", cause="took too long"),
-                             adapters)
+    output = mark_failed.run(
+        MarkFailedEvent(input={"familyId": "f1"}, error="States.Timeout", cause="took too long"), adapters
+    )
     assert (output.response_id, output.stage, output.reason) == (None, None, "took too long")

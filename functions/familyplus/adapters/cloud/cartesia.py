@@ -116,8 +116,11 @@ class CartesiaTranscriber:
             body = _SttResponse.model_validate_json(response.content)
         except ValidationError as exc:
             raise TransientError(f"Cartesia transcription returned an unreadable body: {exc.errors()[:1]}") from exc
-        words = [Word(word=w.word.strip(), start=max(0.0, w.start), end=max(0.0, w.end))
-                 for w in body.words or [] if w.word.strip()]
+        words = [
+            Word(word=w.word.strip(), start=max(0.0, w.start), end=max(0.0, w.end))
+            for w in body.words or []
+            if w.word.strip()
+        ]
         duration = body.duration if body.duration is not None else (words[-1].end if words else 0.0)
         return Transcript(text=body.text.strip(), words=words, language=body.language or language, duration=duration)
 

@@ -10,8 +10,16 @@ from familyplus.audio_models import validate_key
 from familyplus.errors import NotFoundError, PermanentError, TransientError
 
 _MISSING = {"404", "NoSuchKey", "NotFound"}
-_THROTTLED = {"SlowDown", "Throttling", "ThrottlingException", "RequestTimeout", "ServiceUnavailable",
-              "InternalError", "503", "500"}
+_THROTTLED = {
+    "SlowDown",
+    "Throttling",
+    "ThrottlingException",
+    "RequestTimeout",
+    "ServiceUnavailable",
+    "InternalError",
+    "503",
+    "500",
+}
 
 
 def default_client() -> Any:
@@ -68,13 +76,15 @@ class S3MediaStore:
             raise PermanentError(f"media {key!r} is {size} bytes; the limit is {max_bytes}")
         workdir.mkdir(parents=True, exist_ok=True)
         dest = workdir / PurePosixPath(key).name
-        self._call(key, "download", self.client.download_file, Bucket=self.bucket, Key=self.object_key(key),
-                   Filename=str(dest))
+        self._call(
+            key, "download", self.client.download_file, Bucket=self.bucket, Key=self.object_key(key), Filename=str(dest)
+        )
         return dest
 
     def put(self, key: str, path: Path) -> None:
-        self._call(key, "upload", self.client.upload_file, Filename=str(path), Bucket=self.bucket,
-                   Key=self.object_key(key))
+        self._call(
+            key, "upload", self.client.upload_file, Filename=str(path), Bucket=self.bucket, Key=self.object_key(key)
+        )
 
     def get_bytes(self, key: str, *, max_bytes: int | None = None) -> bytes:
         if max_bytes is not None and (size := self._size(key)) > max_bytes:

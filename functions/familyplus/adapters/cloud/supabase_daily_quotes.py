@@ -28,31 +28,46 @@ class SupabaseFamilyDirectory(SupabaseTables):
 class SupabaseQuoteLedger(SupabaseTables):
     def quotes_for_family(self, family_id: str) -> list[QuoteCandidate]:
         rows = self._rows(
-            self.client.table("quotes").select("story_id,text,score").eq("family_id", family_id)
-            .order("story_id").order("position")
+            self.client.table("quotes")
+            .select("story_id,text,score")
+            .eq("family_id", family_id)
+            .order("story_id")
+            .order("position")
         )
-        return [QuoteCandidate(key=quote_key(r["story_id"], r["text"]), story_id=r["story_id"], text=r["text"],
-                               score=float(r["score"])) for r in rows]
+        return [
+            QuoteCandidate(
+                key=quote_key(r["story_id"], r["text"]), story_id=r["story_id"], text=r["text"], score=float(r["score"])
+            )
+            for r in rows
+        ]
 
     def recent_quote_keys(self, family_id: str, since: date) -> set[str]:
         rows = self._rows(
-            self.client.table("quote_deliveries").select("quote_key").eq("family_id", family_id)
-            .gte("local_date", since.isoformat()).neq("status", "failed")
+            self.client.table("quote_deliveries")
+            .select("quote_key")
+            .eq("family_id", family_id)
+            .gte("local_date", since.isoformat())
+            .neq("status", "failed")
         )
         return {r["quote_key"] for r in rows}
 
     def get_delivery(self, family_id: str, local_date: date) -> QuoteDelivery | None:
         rows = self._rows(
-            self.client.table("quote_deliveries").select(_DELIVERY_COLUMNS).eq("family_id", family_id)
+            self.client.table("quote_deliveries")
+            .select(_DELIVERY_COLUMNS)
+            .eq("family_id", family_id)
             .eq("local_date", local_date.isoformat())
         )
         return QuoteDelivery(**rows[0]) if rows else None
 
     def claim_delivery(self, delivery: QuoteDelivery) -> bool:
         params = {
-            "p_family_id": delivery.family_id, "p_local_date": delivery.local_date.isoformat(),
-            "p_quote_key": delivery.quote_key, "p_quote_text": delivery.quote_text,
-            "p_recipient": delivery.recipient, "p_channel": delivery.channel,
+            "p_family_id": delivery.family_id,
+            "p_local_date": delivery.local_date.isoformat(),
+            "p_quote_key": delivery.quote_key,
+            "p_quote_text": delivery.quote_text,
+            "p_recipient": delivery.recipient,
+            "p_channel": delivery.channel,
         }
         return bool(self._run(self.client.rpc("claim_quote_delivery", params).execute).data)
 
@@ -62,6 +77,9 @@ class SupabaseQuoteLedger(SupabaseTables):
         finished = datetime.now(UTC).isoformat()
         update = {"status": status, "provider_id": provider_id, "error": error, "finished_at": finished}
         self._run(
-            self.client.table("quote_deliveries").update(update).eq("family_id", family_id)
-            .eq("local_date", local_date.isoformat()).execute
+            self.client.table("quote_deliveries")
+            .update(update)
+            .eq("family_id", family_id)
+            .eq("local_date", local_date.isoformat())
+            .execute
         )

@@ -26,7 +26,12 @@ class TwilioNotifier:
     channel = "sms"
 
     def __init__(
-        self, account_sid: str, auth_token: str, sender: str, *, timeout: float = 15.0,
+        self,
+        account_sid: str,
+        auth_token: str,
+        sender: str,
+        *,
+        timeout: float = 15.0,
         client: httpx.Client | None = None,
     ) -> None:
         if not sender:

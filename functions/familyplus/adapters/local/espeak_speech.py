@@ -68,8 +68,14 @@ class _Engine:
         lib.espeak_SetSynthCallback.argtypes = [_SynthCallback]
         lib.espeak_SetSynthCallback.restype = None
         lib.espeak_Synth.argtypes = [
-            ctypes.c_char_p, ctypes.c_size_t, ctypes.c_uint, ctypes.c_int, ctypes.c_uint, ctypes.c_uint,
-            ctypes.c_void_p, ctypes.c_void_p,
+            ctypes.c_char_p,
+            ctypes.c_size_t,
+            ctypes.c_uint,
+            ctypes.c_int,
+            ctypes.c_uint,
+            ctypes.c_uint,
+            ctypes.c_void_p,
+            ctypes.c_void_p,
         ]
         lib.espeak_Synth.restype = ctypes.c_int
         lib.espeak_Synchronize.restype = ctypes.c_int
@@ -98,8 +104,13 @@ class _Engine:
         with self._synth_lock:
             if self.lib.espeak_SetVoiceByName(voice.name.encode()) != 0:
                 raise ConfigurationError(f"eSpeak NG has no voice {voice.name!r}")
-            for param, value in ((_RATE, voice.rate), (_PITCH, voice.pitch), (_RANGE, voice.range),
-                                 (_WORDGAP, voice.word_gap), (_VOLUME, 100)):
+            for param, value in (
+                (_RATE, voice.rate),
+                (_PITCH, voice.pitch),
+                (_RANGE, voice.range),
+                (_WORDGAP, voice.word_gap),
+                (_VOLUME, 100),
+            ):
                 self.lib.espeak_SetParameter(param, value, 0)
             self._samples = array.array("h")
             data = text.encode("utf-8")

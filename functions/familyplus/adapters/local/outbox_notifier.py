@@ -25,8 +25,13 @@ class OutboxNotifier:
     def send(self, recipient: str, body: str, *, idempotency_key: str) -> str:
         message_id = f"outbox-{uuid.uuid4().hex[:16]}"
         line = json.dumps(
-            {"id": message_id, "to": recipient, "body": body, "idempotencyKey": idempotency_key,
-             "at": datetime.now(UTC).isoformat()},
+            {
+                "id": message_id,
+                "to": recipient,
+                "body": body,
+                "idempotencyKey": idempotency_key,
+                "at": datetime.now(UTC).isoformat(),
+            },
             ensure_ascii=False,
         )
         with self._lock:

@@ -54,8 +54,9 @@ class SqliteFamilyDirectory(_Database):
 
     def list_families(self) -> list[Family]:
         rows = self._all("SELECT id, timezone, recipient, active FROM quote_families ORDER BY id")
-        return [Family(id=r["id"], timezone=r["timezone"], recipient=r["recipient"], active=bool(r["active"]))
-                for r in rows]
+        return [
+            Family(id=r["id"], timezone=r["timezone"], recipient=r["recipient"], active=bool(r["active"])) for r in rows
+        ]
 
 
 class SqliteQuoteLedger(_Database):
@@ -70,13 +71,18 @@ class SqliteQuoteLedger(_Database):
             if "no such table" in str(exc):  # no response processed yet in this database
                 return []
             raise
-        return [QuoteCandidate(key=quote_key(r["story_id"], r["text"]), story_id=r["story_id"], text=r["text"],
-                               score=r["score"]) for r in rows]
+        return [
+            QuoteCandidate(
+                key=quote_key(r["story_id"], r["text"]), story_id=r["story_id"], text=r["text"], score=r["score"]
+            )
+            for r in rows
+        ]
 
     def recent_quote_keys(self, family_id: str, since: date) -> set[str]:
         rows = self._all(
             "SELECT quote_key FROM quote_deliveries WHERE family_id = ? AND local_date >= ? AND status != 'failed'",
-            family_id, since.isoformat(),
+            family_id,
+            since.isoformat(),
         )
         return {r["quote_key"] for r in rows}
 
@@ -95,7 +101,8 @@ class SqliteQuoteLedger(_Database):
         rows = self._all(
             "SELECT family_id, local_date FROM quote_deliveries WHERE (? IS NULL OR family_id = ?) "
             "ORDER BY local_date, family_id",
-            family_id, family_id,
+            family_id,
+            family_id,
         )
         found = [self.get_delivery(r["family_id"], date.fromisoformat(r["local_date"])) for r in rows]
         return [d for d in found if d is not None]
@@ -110,8 +117,15 @@ class SqliteQuoteLedger(_Database):
                        status='sending', error=NULL, attempts=quote_deliveries.attempts + 1,
                        claimed_at=excluded.claimed_at, finished_at=NULL
                    WHERE quote_deliveries.status = 'failed'""",
-                (delivery.family_id, delivery.local_date.isoformat(), delivery.quote_key, delivery.quote_text,
-                 delivery.recipient, delivery.channel, _now()),
+                (
+                    delivery.family_id,
+                    delivery.local_date.isoformat(),
+                    delivery.quote_key,
+                    delivery.quote_text,
+                    delivery.recipient,
+                    delivery.channel,
+                    _now(),
+                ),
             )
             return cursor.rowcount == 1
 

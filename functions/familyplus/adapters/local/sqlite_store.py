@@ -80,9 +80,18 @@ class SqliteStore(SqliteDatabase):
                        transcript=COALESCE(excluded.transcript, responses.transcript), status=excluded.status,
                        stage=excluded.stage, error=excluded.error, updated_at=excluded.updated_at""",
                 (
-                    response.id, response.family_id, response.media_type, response.prompt, response.text,
-                    response.audio_key, response.transcript, response.status, response.stage, response.error,
-                    now, now,
+                    response.id,
+                    response.family_id,
+                    response.media_type,
+                    response.prompt,
+                    response.text,
+                    response.audio_key,
+                    response.transcript,
+                    response.status,
+                    response.stage,
+                    response.error,
+                    now,
+                    now,
                 ),
             )
 
@@ -95,7 +104,9 @@ class SqliteStore(SqliteDatabase):
     def list_responses(self, *, family_id: str | None = None, limit: int = 100) -> list[ResponseRecord]:
         rows = self._all(
             "SELECT * FROM responses WHERE (? IS NULL OR family_id = ?) ORDER BY created_at DESC LIMIT ?",
-            family_id, family_id, limit,
+            family_id,
+            family_id,
+            limit,
         )
         return [ResponseRecord(**dict(row)) for row in rows]
 
@@ -167,8 +178,16 @@ class SqliteStore(SqliteDatabase):
                    ON CONFLICT(id) DO UPDATE SET title=excluded.title, summary=excluded.summary,
                        narrative=excluded.narrative, updated_at=excluded.updated_at""",
                 (
-                    story.id, story.response_id, story.family_id, story.title, story.summary, story.narrative,
-                    story.podcast_key, story.podcast_seconds, now, now,
+                    story.id,
+                    story.response_id,
+                    story.family_id,
+                    story.title,
+                    story.summary,
+                    story.narrative,
+                    story.podcast_key,
+                    story.podcast_seconds,
+                    now,
+                    now,
                 ),
             )
 
@@ -185,7 +204,9 @@ class SqliteStore(SqliteDatabase):
     def list_stories(self, *, family_id: str | None = None, limit: int = 100) -> list[StoryRecord]:
         rows = self._all(
             "SELECT * FROM stories WHERE (? IS NULL OR family_id = ?) ORDER BY created_at DESC LIMIT ?",
-            family_id, family_id, limit,
+            family_id,
+            family_id,
+            limit,
         )
         return [self._story(row) for row in rows]
 
@@ -233,7 +254,8 @@ class SqliteStore(SqliteDatabase):
             """SELECT e.response_id, e.family_id, e.dimensions, e.vector, COALESCE(r.transcript, r.text) AS words
                FROM embeddings e JOIN responses r ON r.id = e.response_id
                WHERE (? IS NULL OR e.family_id = ?)""",
-            family_id, family_id,
+            family_id,
+            family_id,
         )
         rows = [r for r in rows if r["dimensions"] == query.shape[0]]
         if not rows or limit <= 0:

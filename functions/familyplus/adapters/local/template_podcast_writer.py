@@ -66,11 +66,15 @@ class TemplatePodcastWriter:
             lines = [f"“{normalize_space(q.text)}”" for q in sorted(chosen, key=lambda q: q.start)]
             lead = "A few words worth keeping, in their own voice." if len(lines) > 1 else "Words worth keeping."
             parts.append(("quotes", "host", " ".join([lead, *lines])))
-        parts.append((
-            "outro", "host",
-            f"That was {story.title}. Thank you for listening to {self.show_name}. "
-            "Ask someone you love about their story, and keep it.",
-        ))
-        segments = [PodcastSegment(index=i, kind=kind, voice=voice, text=text)
-                    for i, (kind, voice, text) in enumerate(parts)]
+        parts.append(
+            (
+                "outro",
+                "host",
+                f"That was {story.title}. Thank you for listening to {self.show_name}. "
+                "Ask someone you love about their story, and keep it.",
+            )
+        )
+        segments = [
+            PodcastSegment(index=i, kind=kind, voice=voice, text=text) for i, (kind, voice, text) in enumerate(parts)
+        ]
         return PodcastScript(story_id=story.id, title=story.title, segments=segments)

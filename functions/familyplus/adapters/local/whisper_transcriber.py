@@ -101,7 +101,10 @@ class WhisperTranscriber:
 
                 model_dir = self._model_dir or assemble_model(self.cache_dir)
                 self._model = WhisperModel(
-                    str(model_dir), device="cpu", compute_type="int8", cpu_threads=self.cpu_threads,
+                    str(model_dir),
+                    device="cpu",
+                    compute_type="int8",
+                    cpu_threads=self.cpu_threads,
                     local_files_only=True,
                 )
             return self._model
