@@ -62,6 +62,7 @@ from the headers is an ItemReaderFailed error; MaxInputBytesPerBatch bounds the 
 """
 
 from .clock import Clock, SystemClock, VirtualClock
+from .context import Invoke, StartExecution
 from .definition import StateMachine, load_definition
 from .engine import redrive_execution, run_state_machine
 from .errors import (
@@ -81,7 +82,6 @@ from .history import Execution, HistoryEvent
 from .names import execution_arn, state_machine_arn, validate_name
 from .objects import DirectoryObjectStore, ObjectStore
 from .persistence import SqliteExecutionStore
-from .runtime import Invoke, StartExecution
 
 __all__ = [
     "AmbiguousExecutionError",

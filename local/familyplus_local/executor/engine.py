@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from .clock import Clock, SystemClock
+from .context import Invoke, RunContext, StartExecution
 from .definition import StateMachine, load_definition
 from .errors import (
     STATES_TIMEOUT,
@@ -26,7 +27,6 @@ from .history import ABORTED, FAILED, RUNNING, SUCCEEDED, TIMED_OUT, Execution, 
 from .names import execution_arn, validate_name
 from .objects import ObjectStore
 from .redrive import resume_point
-from .runtime import Invoke, RunContext, StartExecution
 from .states.machine import run_machine
 
 Definition = StateMachine | str | Path | Mapping[str, Any]
@@ -182,6 +182,7 @@ def _drive(
         max_workers=max_workers,
         recorder=recorder,
         started=started,
+        state_loop=run_machine,
     )
 
     def finish(status: str, event: str, **fields: Any) -> None:

@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from .clock import is_real_time, stopwatch
+from .context import RunContext
 from .definition.model import ResourceKind
 from .errors import (
     STATES_RUNTIME,
@@ -21,7 +22,6 @@ from .errors import (
     StatesFailure,
     TaskError,
 )
-from .runtime import RunContext
 
 _SYNC_KINDS = (ResourceKind.START_EXECUTION_SYNC, ResourceKind.START_EXECUTION_SYNC2)
 

@@ -6,7 +6,7 @@ import random
 from dataclasses import dataclass
 
 from .errors import STATES_ALL, STATES_RUNTIME, STATES_TASK_FAILED, STATES_TIMEOUT
-from .paths import JsonPath
+from .expressions.jsonpath.paths import JsonPath
 
 
 @dataclass(frozen=True)

@@ -8,8 +8,8 @@ import uuid
 from typing import Any
 
 from ..errors import InvalidNameError
+from ..expressions.jsonpath.paths import JsonPath
 from ..names import validate_name
-from ..paths import JsonPath
 from .model import DistributedConfig, ItemBatcherSpec, ItemReaderSpec
 from .reader import MISSING, Reader
 

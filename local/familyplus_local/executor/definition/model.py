@@ -6,10 +6,10 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
 
-from ..choice import ChoiceRule
-from ..paths import JsonPath
+from ..expressions.jsonpath.choice import ChoiceRule
+from ..expressions.jsonpath.paths import JsonPath
+from ..expressions.jsonpath.template import Template
 from ..retry import Catcher, Retrier
-from ..template import Template
 
 
 class ResourceKind(Enum):

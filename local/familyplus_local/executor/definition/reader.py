@@ -6,8 +6,8 @@ from __future__ import annotations
 from typing import Any
 
 from ..errors import Problem
-from ..paths import JsonPath, compile_path, compile_reference_path
-from ..template import Template, compile_template
+from ..expressions.jsonpath.paths import JsonPath, compile_path, compile_reference_path
+from ..expressions.jsonpath.template import Template, compile_template
 
 _IO = {"InputPath", "OutputPath"}
 _TRANSITION = {"Next", "End"}

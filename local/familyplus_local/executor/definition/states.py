@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from ..choice import ChoiceRule, compile_rule
+from ..expressions.jsonpath.choice import ChoiceRule, compile_rule
 from ..timestamps import parse_timestamp
 from .distributed import read_distributed
 from .model import (

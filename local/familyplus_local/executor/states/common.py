@@ -1,4 +1,5 @@
-"""What every state does on entry/exit, and the Retry/Catch loop shared by Task, Parallel and Map."""
+"""What every state does on entry/exit, the result tail of Task, Parallel and Map, and the Retry/Catch loop
+they share."""
 
 from __future__ import annotations
 
@@ -6,11 +7,12 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
+from ..context import Frame, RunContext
 from ..definition.model import ResultState, State
 from ..errors import STATES_RUNTIME, STATES_TIMEOUT, StatesFailure
-from ..processing import merge_result
+from ..expressions.env import Env
+from ..expressions.jsonpath.processing import build, merge_result, select
 from ..retry import RetryCounter, find_catcher
-from ..runtime import Frame, RunContext
 
 Outcome = tuple[Any, str | None]  # (state output, next state name or None when the branch ends)
 
@@ -38,6 +40,23 @@ def leave(
         error=caught.error if caught else None,
         cause=caught.cause if caught else None,
     )
+
+
+def succeed(
+    rc: RunContext,
+    state: ResultState,
+    frame: Frame,
+    attempt: int,
+    event: str,
+    state_input: Any,
+    result: Any,
+    env: Env,
+) -> Any:
+    """Record `event` (TaskSucceeded, ParallelStateSucceeded, MapStateSucceeded) with the raw result, then apply
+    ResultSelector → ResultPath → OutputPath; returns the state's output."""
+    rc.emit(event, frame, state.name, attempt=attempt, output=result)
+    output = merge_result(state.result_path, state_input, build(state.result_selector, result, env), state.name)
+    return select(state.output_path, output, env, "OutputPath", state.name)
 
 
 def error_output(failure: StatesFailure) -> dict[str, Any]:

@@ -14,26 +14,25 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from ..definition.model import DistributedConfig, MapState, State
-from ..env import Env
+from ..context import CancelToken, ChildExecution, Frame, RunContext
+from ..definition.model import DistributedConfig, MapState
 from ..errors import (
     STATES_EXCEED_TOLERATED_FAILURE_THRESHOLD,
-    STATES_RUNTIME,
     AbortedSignal,
     ExecutionTimedOutSignal,
     StatesFailure,
 )
-from ..processing import build, merge_result, read_value, select
-from ..runtime import CancelToken, ChildExecution, Frame, RunContext
-from . import machine
-from .common import Outcome, enter, with_retry
+from ..expressions.env import Env
+from ..expressions.jsonpath.processing import build, select
+from .common import Outcome, enter, succeed, with_retry
 from .fanout import Job, gather
+from .map_common import concurrency, items_at_path, iteration
 from .map_items import make_batches, read_items
 from .map_run import FAILED, SUCCEEDED, ChildResult, MapRunNames, Tolerance, compact_output, random_id, write_results
 
 
-def run_distributed_map(rc: RunContext, state: State, state_input: Any, frame: Frame) -> Outcome:
-    assert isinstance(state, MapState) and state.distributed is not None
+def run_distributed_map(rc: RunContext, state: MapState, state_input: Any, frame: Frame) -> Outcome:
+    assert state.distributed is not None
     config = state.distributed
     entered = enter(rc, state, state_input, frame)
 
@@ -53,9 +52,7 @@ def run_distributed_map(rc: RunContext, state: State, state_input: Any, frame: F
             rc.emit("MapRunAborted", frame, state.name, attempt=retry_count)
             raise
         rc.emit("MapRunSucceeded", frame, state.name, attempt=retry_count, output={"MapRunArn": names.arn, **counts})
-        rc.emit("MapStateSucceeded", frame, state.name, attempt=retry_count, output=result)
-        output = merge_result(state.result_path, state_input, build(state.result_selector, result, env), state.name)
-        return select(state.output_path, output, env, "OutputPath", state.name)
+        return succeed(rc, state, frame, retry_count, "MapStateSucceeded", state_input, result, env)
 
     return with_retry(rc, state, state_input, frame, attempt)
 
@@ -91,8 +88,7 @@ def _map_run(
         _child(rc, state, names, frame, retry_count, index, child_input, child_names[index], sizes[index])
         for index, child_input in enumerate(inputs)
     ]
-    limit = map_concurrency(state, effective, env)
-    if gather(jobs, min(limit or rc.max_workers, rc.max_workers), frame.cancel, done):
+    if gather(jobs, concurrency(rc, state, effective, env), frame.cancel, done):
         raise StatesFailure(STATES_EXCEED_TOLERATED_FAILURE_THRESHOLD, tolerance.describe())
     finished = [r for r in results if r is not None]
     succeeded = sum(r.items for r in finished if r.status == SUCCEEDED)
@@ -115,18 +111,6 @@ def _items(rc: RunContext, state: MapState, config: DistributedConfig, effective
     return items_at_path(state, effective, env)
 
 
-def items_at_path(state: MapState, effective: Any, env: Env) -> list[Any]:
-    """The array ItemsPath selects (States.Runtime if it is not an array)."""
-    assert state.items_path is not None
-    items = read_value(state.items_path, effective, env, "ItemsPath", state.name)
-    if not isinstance(items, list):
-        path, kind = state.items_path.text, type(items).__name__
-        raise StatesFailure(
-            STATES_RUNTIME, f"State {state.name!r}: ItemsPath {path!r} must select an array, got {kind}"
-        )
-    return items
-
-
 def _select(
     rc: RunContext,
     state: MapState,
@@ -144,18 +128,6 @@ def _select(
     return build(state.item_selector, effective, rc.env(item_frame, state.name, entered, retry_count))
 
 
-def map_concurrency(state: MapState, effective: Any, env: Env) -> int:
-    if state.max_concurrency_path is None:
-        return state.max_concurrency
-    value = read_value(state.max_concurrency_path, effective, env, "MaxConcurrencyPath", state.name)
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise StatesFailure(
-            STATES_RUNTIME,
-            f"State {state.name!r}: MaxConcurrencyPath must give a non-negative integer, got {value!r}",
-        )
-    return value
-
-
 def _child(
     rc: RunContext,
     state: MapState,
@@ -167,32 +139,24 @@ def _child(
     name: str,
     items: int,
 ) -> Job:
-    path = f"{frame.prefix}{state.name}/{index}"
-
     def run(token: CancelToken) -> ChildResult:
         start = rc.clock.now()
         child = ChildExecution(names.child_arn(name), name, child_input, start, names.machine_arn, names.machine)
         result = ChildResult(index, name, child.arn, child_input, items, start, start, SUCCEEDED)
-        rc.emit("MapIterationStarted", frame, state.name, attempt=retry_count, path=path, input=child_input)
+        assert state.processor is not None
+        processor = state.processor
         try:
-            assert state.processor is not None
-            result.output = machine.run_machine(rc, state.processor, child_input, Frame(path + "/", token, None, child))
-        except StatesFailure as failure:
-            result.status, result.error, result.cause = FAILED, failure.error, failure.cause
-            rc.emit(
-                "MapIterationFailed",
+            result.output = iteration(
+                rc,
+                state,
                 frame,
-                state.name,
-                attempt=retry_count,
-                path=path,
-                error=failure.error,
-                cause=failure.cause,
+                retry_count,
+                index,
+                child_input,
+                lambda prefix: rc.run_machine(processor, child_input, Frame(prefix, token, None, child)),
             )
-        except (AbortedSignal, ExecutionTimedOutSignal):
-            rc.emit("MapIterationAborted", frame, state.name, attempt=retry_count, path=path)
-            raise
-        else:
-            rc.emit("MapIterationSucceeded", frame, state.name, attempt=retry_count, path=path, output=result.output)
+        except StatesFailure as failure:  # a failed child is a result of the map run, counted against the threshold
+            result.status, result.error, result.cause = FAILED, failure.error, failure.cause
         result.stop = rc.clock.now()
         return result
 

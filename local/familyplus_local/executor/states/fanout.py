@@ -6,8 +6,8 @@ from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from typing import Any
 
+from ..context import CancelToken
 from ..errors import AbortedSignal
-from ..runtime import CancelToken
 
 Job = Callable[[CancelToken], Any]
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..context import Frame, RunContext
 from ..definition.model import ChoiceState, FailState, PassState, State, SucceedState, WaitState
 from ..errors import STATES_NO_CHOICE_MATCHED, STATES_RUNTIME, StatesFailure
-from ..processing import build, merge_result, read_value, select
-from ..runtime import Frame, RunContext
+from ..expressions.jsonpath.processing import build, merge_result, read_value, select
 from ..timestamps import parse_timestamp
 from .common import Outcome, enter, leave
 

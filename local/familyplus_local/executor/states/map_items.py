@@ -14,13 +14,13 @@ import io
 import json
 from typing import Any
 
+from ..context import RunContext
 from ..definition.distributed import MAX_BATCH_BYTES, MAX_ITEMS_LIMIT
 from ..definition.model import ItemBatcherSpec, ItemReaderSpec
-from ..env import Env
 from ..errors import STATES_ITEM_READER_FAILED, STATES_RUNTIME, StatesFailure
-from ..paths import JsonPath
-from ..processing import build, read_value
-from ..runtime import RunContext
+from ..expressions.env import Env
+from ..expressions.jsonpath.paths import JsonPath
+from ..expressions.jsonpath.processing import build, read_value
 
 
 def read_items(rc: RunContext, spec: ItemReaderSpec, effective: Any, env: Env, state: str) -> list[Any]:

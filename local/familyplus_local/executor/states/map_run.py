@@ -26,12 +26,12 @@ from datetime import datetime
 from typing import Any
 
 from ..clock import iso_millis
+from ..context import RunContext
 from ..definition.model import DistributedConfig
-from ..env import Env
 from ..errors import STATES_RESULT_WRITER_FAILED, STATES_RUNTIME, StatesFailure
+from ..expressions.env import Env
+from ..expressions.jsonpath.processing import build, read_value
 from ..names import ACCOUNT_PREFIX
-from ..processing import build, read_value
-from ..runtime import RunContext
 
 SUCCEEDED, FAILED = "SUCCEEDED", "FAILED"
 

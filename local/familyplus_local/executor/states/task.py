@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..context import Frame, RunContext
 from ..definition.model import State, TaskState
 from ..errors import STATES_RUNTIME, StatesFailure
+from ..expressions.jsonpath.processing import build, read_value, select
 from ..integrations import call_resource, run_bounded
-from ..processing import build, merge_result, read_value, select
-from ..runtime import Frame, RunContext
-from .common import Outcome, enter, with_retry
+from .common import Outcome, enter, succeed, with_retry
 
 
 def run_task(rc: RunContext, state: State, state_input: Any, frame: Frame) -> Outcome:
@@ -28,10 +28,7 @@ def run_task(rc: RunContext, state: State, state_input: Any, frame: Frame) -> Ou
         rc.emit("TaskScheduled", frame, state.name, attempt=retry_count, input=params, resource=state.resource)
         rc.emit("TaskStarted", frame, state.name, attempt=retry_count)
         result = run_bounded(rc, lambda: call_resource(rc, state.kind, state.resource, params), timeout)
-        rc.emit("TaskSucceeded", frame, state.name, attempt=retry_count, output=result)
-        result = build(state.result_selector, result, env)
-        output = merge_result(state.result_path, state_input, result, state.name)
-        return select(state.output_path, output, env, "OutputPath", state.name)
+        return succeed(rc, state, frame, retry_count, "TaskSucceeded", state_input, result, env)
 
     return with_retry(rc, state, state_input, frame, attempt)
 

@@ -1,8 +1,8 @@
-"""Intrinsic functions (`"key.$": "States.Format('{}', $.x)"`): a parser run at load time and an evaluator.
+"""The intrinsic call syntax (`"key.$": "States.Format('{}', $.x)"`), parsed and checked at load time.
 
 Arguments may be string literals in single quotes (escape `'`, `{`, `}` and `\\` with a backslash), numbers,
-`true`/`false`/`null`, paths (`$.x`, `$$.Execution.Id`) and nested calls (AWS allows 10 levels).
-A failing call raises States.IntrinsicFailure; a path argument that selects nothing raises States.Runtime.
+`true`/`false`/`null`, paths (`$.x`, `$$.Execution.Id`) and nested calls (AWS allows 10 levels). Function
+names and arities are checked against `functions.FUNCTIONS`.
 """
 
 from __future__ import annotations
@@ -11,10 +11,8 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from . import intrinsic_functions as fns
-from .env import Env
-from .errors import STATES_INTRINSIC_FAILURE, STATES_RUNTIME, StatesFailure
-from .paths import JsonPath, PathNotFound, compile_path
+from ..paths import JsonPath, compile_path
+from . import functions as fns
 
 MAX_NESTING = 10
 
@@ -164,26 +162,3 @@ class _Parser:
             return compile_path(text)
         except ValueError as exc:
             raise self.error(str(exc)) from None
-
-
-def evaluate(call: Call, data: Any, env: Env) -> Any:
-    """Evaluate a parsed call; StatesFailure(States.IntrinsicFailure) if a function rejects its arguments."""
-    values = [_value(arg, data, env) for arg in call.args]
-    spec = fns.FUNCTIONS[call.name]
-    try:
-        return spec.fn(values, call.args, env.rng)
-    except fns.IntrinsicArgumentError as exc:
-        raise StatesFailure(STATES_INTRINSIC_FAILURE, f"Invalid arguments in {call.name}: {exc}") from None
-
-
-def _value(arg: Arg, data: Any, env: Env) -> Any:
-    if isinstance(arg, Literal):
-        return arg.value
-    if isinstance(arg, PathArg):
-        try:
-            return env.resolve(arg.path, data)
-        except PathNotFound:
-            raise StatesFailure(
-                STATES_RUNTIME, f"The JSONPath {arg.path.text!r} of an intrinsic argument could not be found"
-            ) from None
-    return evaluate(arg, data, env)

@@ -12,10 +12,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from .env import Env
-from .errors import STATES_RUNTIME, StatesFailure
+from ...errors import STATES_RUNTIME, StatesFailure
+from ...timestamps import parse_timestamp
+from ..env import Env
 from .paths import JsonPath, PathNotFound, compile_path
-from .timestamps import parse_timestamp
 
 
 def _is_num(v: Any) -> bool:

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from .env import Env
-from .errors import STATES_RUNTIME, StatesFailure
+from ...errors import STATES_RUNTIME, StatesFailure
+from ..env import Env
 from .intrinsics import Call, evaluate, is_intrinsic, parse_intrinsic
 from .paths import JsonPath, PathNotFound, compile_path
 

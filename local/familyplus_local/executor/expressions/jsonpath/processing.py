@@ -6,8 +6,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from .env import Env
-from .errors import STATES_RESULT_PATH_MATCH_FAILURE, STATES_RUNTIME, StatesFailure
+from ...errors import STATES_RESULT_PATH_MATCH_FAILURE, STATES_RUNTIME, StatesFailure
+from ..env import Env
 from .paths import JsonPath, PathMatchFailure, PathNotFound
 from .template import Template
 

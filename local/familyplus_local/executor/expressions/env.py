@@ -1,12 +1,21 @@
-"""The evaluation environment of one state step: the lazily built context object (`$$`) and the rng."""
+"""The evaluation environment of one state step: the lazily built context object (`$$`) and the rng.
+
+Shared by the query languages, so it knows paths only by what it needs of them (`Path` below)."""
 
 from __future__ import annotations
 
 import random
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Protocol
 
-from .paths import JsonPath
+
+class Path(Protocol):
+    """A compiled path (`jsonpath.paths.JsonPath`): read against the data, or the context object if `context`."""
+
+    @property
+    def context(self) -> bool: ...
+
+    def read(self, data: Any) -> Any: ...
 
 
 class Env:
@@ -25,6 +34,6 @@ class Env:
             self._context = self._factory() if self._factory else {}
         return self._context
 
-    def resolve(self, path: JsonPath, data: Any) -> Any:
+    def resolve(self, path: Path, data: Any) -> Any:
         """Read `path`; raises paths.PathNotFound when a definite path selects nothing."""
         return path.read(self.context() if path.context else data)

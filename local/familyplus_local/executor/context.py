@@ -1,5 +1,6 @@
-"""Per-run machinery shared by the state implementations: the run context (hooks, clock, deadline, events),
-frames (where a state runs: nesting path, cancellation, Map item) and the context object (`$$`)."""
+"""Per-run machinery shared by the state implementations: the run context (hooks, clock, deadline, events,
+the state loop), frames (where a state runs: nesting path, cancellation, Map item) and the context object
+(`$$`)."""
 
 from __future__ import annotations
 
@@ -11,15 +12,19 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from .clock import Clock, is_real_time, iso_millis
-from .definition.model import StateMachine
-from .env import Env
+from .definition.model import Machine, StateMachine
 from .errors import AbortedSignal, ExecutionTimedOutSignal
+from .expressions.env import Env
 from .history import Execution, HistoryEvent, Recorder
 from .names import state_machine_arn
 from .objects import ObjectStore
 
 Invoke = Callable[[str, Any], Any]
 StartExecution = Callable[[str, Any, str | None, bool], dict[str, Any]]
+
+# The state loop (`states.machine.run_machine`), handed to the run context by the engine so that composite
+# states (Parallel, Map) run their branches without importing the loop that dispatches to them.
+StateLoop = Callable[["RunContext", Machine, Any, "Frame"], Any]
 
 _SLEEP_SLICE = 0.25  # real sleeps are sliced so that a failed sibling branch can stop a Wait promptly
 
@@ -84,6 +89,7 @@ class RunContext:
         max_workers: int,
         recorder: Recorder,
         started: datetime,
+        state_loop: StateLoop,
     ):
         self.machine = machine
         self.execution = execution
@@ -97,6 +103,11 @@ class RunContext:
         self.deadline = started + timedelta(seconds=machine.timeout_seconds) if machine.timeout_seconds else None
         self.root = Frame("", CancelToken())
         self._machine_arn = state_machine_arn(execution.state_machine_name)
+        self._state_loop = state_loop
+
+    def run_machine(self, machine: Machine, data: Any, frame: Frame) -> Any:
+        """Run a branch or item processor from its StartAt in `frame`; returns its output (failures raise)."""
+        return self._state_loop(self, machine, data, frame)
 
     # ---- events ----
     def emit(
