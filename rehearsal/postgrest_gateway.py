@@ -1,21 +1,25 @@
-"""PostgREST's wire protocol over the real schema, for `SupabaseStore` tests without a Supabase project.
+"""PostgREST's wire protocol over the real schema: Supabase without a Supabase project.
 
-`PostgrestGateway` answers the HTTP requests supabase-py sends (it is an httpx transport handler, installed
-with respx) by running the equivalent SQL on PGlite with the real migrations, as PostgREST would: each
+`PostgrestGateway` answers the HTTP requests supabase-py sends by running the equivalent SQL on a real
+PostgreSQL with the migrations applied (`rehearsal.postgres.NativePostgres`), as PostgREST would: each
 request in one transaction, as the `service_role` role, rows as JSON, errors as PostgREST's JSON error
-(`code` = SQLSTATE). It covers the subset `SupabaseStore` uses: select with `eq` filters / order / limit /
-column aliases, upsert (`on_conflict`, `resolution=merge-duplicates`), update with `select`, and RPC with
-named JSON arguments. PostgREST itself is a Haskell server available from no registry this project can use.
+(`code` = SQLSTATE). It covers the subset the cloud adapters use: select with `eq`/`is` filters / order /
+limit / column aliases, upsert (`on_conflict`, `resolution=merge-duplicates`), update with `select`, and RPC
+with named JSON arguments. PostgREST itself is a Haskell server available from no registry this project can use.
 
-Every exchange is recorded; `Cassette` saves them as JSON and replays them (strictly: the same requests
-in the same order) so the contract suite also runs against the recorded traffic without Postgres.
+It is an httpx handler (the contract tests install it with respx) and, through `serve_gateway`, a real HTTP
+server on 127.0.0.1 (the rehearsal's Supabase). With `service_key` set it checks what Supabase's API gateway
+checks: the `apikey` header and the `Authorization: Bearer` token both carry the key, else 401.
 """
 
 from __future__ import annotations
 
 import json
 import re
-from pathlib import Path
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
@@ -36,22 +40,42 @@ def _ident(name: str) -> sql.Identifier:
 
 
 def exchange_key(request: httpx.Request) -> dict[str, Any]:
-    """What identifies a request in a cassette: method, path with query, and the JSON body."""
+    """What identifies a request: method, path with query, and the JSON body."""
     body = json.loads(request.content) if request.content else None
     return {"method": request.method, "url": request.url.raw_path.decode("ascii"), "body": body}
 
 
 class PostgrestGateway:
-    """An httpx handler (`respx` side effect) serving PostgREST requests from a psycopg connection."""
+    """An httpx handler (`respx` side effect, or behind `serve_gateway`) serving PostgREST requests.
 
-    def __init__(self, conn: psycopg.Connection) -> None:
+    One connection, one request at a time (a lock): PostgREST's own pool would run them concurrently, but each
+    request is one transaction either way, so serialising changes timing, never results."""
+
+    def __init__(self, conn: psycopg.Connection, *, service_key: str | None = None) -> None:
         self.conn = conn
+        self.service_key = service_key
         self.exchanges: list[dict[str, Any]] = []
+        self._lock = threading.Lock()
 
     def __call__(self, request: httpx.Request) -> httpx.Response:
-        status, body = self._serve(request)
+        refused = self._refused(request)
+        if refused is not None:
+            status, body = 401, {"message": refused}
+        else:
+            with self._lock:
+                status, body = self._serve(request)
         self.exchanges.append({"request": exchange_key(request), "response": {"status": status, "body": body}})
         return _response(status, body)
+
+    def _refused(self, request: httpx.Request) -> str | None:
+        """Supabase's gateway answers 401 without the project key in both headers (the names, never the key)."""
+        if self.service_key is None:
+            return None
+        if request.headers.get("apikey") != self.service_key:
+            return "Invalid API key: the apikey header does not carry the project's key"
+        if request.headers.get("authorization") != f"Bearer {self.service_key}":
+            return "Invalid JWT: the Authorization header is not 'Bearer <the project's key>'"
+        return None
 
     def _serve(self, request: httpx.Request) -> tuple[int, Any]:
         parts = urlsplit(str(request.url))
@@ -242,30 +266,44 @@ def _response(status: int, body: Any) -> httpx.Response:
     return httpx.Response(status, json=body)
 
 
-class Cassette:
-    """Recorded PostgREST exchanges of one test: saved as JSON, replayed strictly in order."""
+class _Handler(BaseHTTPRequestHandler):
+    gateway: PostgrestGateway
 
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self.played = 0
-        self.exchanges: list[dict[str, Any]] = json.loads(path.read_text("utf-8")) if path.exists() else []
+    def _forward(self) -> None:
+        length = int(self.headers.get("content-length") or 0)
+        request = httpx.Request(
+            self.command,
+            f"http://{self.headers.get('host', '127.0.0.1')}{self.path}",
+            headers=list(self.headers.items()),
+            content=self.rfile.read(length) if length else b"",
+        )
+        response = self.gateway(request)
+        self.send_response(response.status_code)
+        for key in ("content-type",):
+            if key in response.headers:
+                self.send_header(key, response.headers[key])
+        self.send_header("content-length", str(len(response.content)))
+        self.end_headers()
+        self.wfile.write(response.content)
 
-    def save(self, exchanges: list[dict[str, Any]]) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.path.write_text(json.dumps(exchanges, indent=1, sort_keys=True) + "\n", "utf-8")
+    do_GET = do_POST = do_PATCH = do_DELETE = _forward
 
-    def __call__(self, request: httpx.Request) -> httpx.Response:
-        """respx side effect: the recorded answer, if this is the recorded request."""
-        if self.played >= len(self.exchanges):
-            raise AssertionError(
-                f"{self.path.name}: request #{self.played + 1} was not recorded: {exchange_key(request)}"
-            )
-        expected = self.exchanges[self.played]
-        actual = exchange_key(request)
-        if actual != expected["request"]:
-            raise AssertionError(
-                f"{self.path.name}: request #{self.played + 1} differs from the recording "
-                f"(re-record: make record-cassettes)\n expected {expected['request']}\n actual   {actual}"
-            )
-        self.played += 1
-        return _response(expected["response"]["status"], expected["response"]["body"])
+    def log_message(self, format: str, *args: Any) -> None:
+        """Quiet: the rehearsal records exchanges itself, and request lines carry ids that stay out of logs."""
+
+
+@contextmanager
+def serve_gateway(dsn: str, *, service_key: str | None = None) -> Iterator[tuple[str, PostgrestGateway]]:
+    """The gateway as an HTTP server on 127.0.0.1 (an ephemeral port); yields (base URL, gateway)."""
+    conn = psycopg.connect(dsn, autocommit=True)
+    gateway = PostgrestGateway(conn, service_key=service_key)
+    handler = type("GatewayHandler", (_Handler,), {"gateway": gateway})
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, name="postgrest-gateway", daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}", gateway
+    finally:
+        server.shutdown()
+        server.server_close()
+        conn.close()
