@@ -43,7 +43,7 @@ def apply_migrations(conn: psycopg.Connection, migrations: Path = MIGRATIONS) ->
     """Run every `*.sql` of `migrations` in name order (as `supabase db push` does); returns the files applied."""
     applied = []
     for path in sorted(migrations.glob("*.sql")):
-        conn.execute(path.read_text("utf-8"))  # type: ignore[call-overload]  # a script, not a query literal
+        conn.execute(path.read_text("utf-8"))
         applied.append(path.name)
     return applied
 
@@ -58,7 +58,7 @@ def empty_tables(conn: psycopg.Connection) -> None:
     conn.execute("reset all")
     present = set(existing_tables(conn))
     tables = [t for t in TABLES if t in present] + sorted(present - set(TABLES))
-    conn.execute(f"truncate {', '.join(f'public.{t}' for t in tables)} cascade")  # type: ignore[call-overload]
+    conn.execute(f"truncate {', '.join(f'public.{t}' for t in tables)} cascade")
 
 
 class NativePostgres:

@@ -131,7 +131,7 @@ class PostgrestGateway:
         named = dict(params).get("columns")
         columns = named.split(",") if named else sorted({k for r in rows for k in r})
         cols = sql.SQL(", ").join(_ident(c) for c in columns)
-        conflict = sql.SQL("")
+        conflict: sql.Composable = sql.SQL("")
         on_conflict = dict(params).get("on_conflict")
         if on_conflict and "resolution=merge-duplicates" in prefer:
             updates = sql.SQL(", ").join(sql.SQL("{c} = excluded.{c}").format(c=_ident(c)) for c in columns)
