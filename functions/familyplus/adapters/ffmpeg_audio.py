@@ -15,6 +15,7 @@ import subprocess
 from collections.abc import Sequence
 from pathlib import Path
 
+from familyplus.adapters.shared.input_formats import ALLOWED_DEMUXERS, ALLOWED_PROTOCOLS, sniff
 from familyplus.audio_models import AudioChunk, AudioInfo, Loudness
 from familyplus.errors import ConfigurationError, PermanentError, TransientError
 
@@ -70,7 +71,7 @@ class FfmpegAudio:
     # --- plumbing ----------------------------------------------------------------------------------
 
     def _run(self, args: Sequence[str | os.PathLike[str]], *, what: str) -> subprocess.CompletedProcess[str]:
-        command = [self.ffmpeg, "-hide_banner", "-nostdin", *(os.fspath(a) for a in args)]
+        command = [self.ffmpeg, "-hide_banner", "-nostdin", *_opened_safely(args)]
         try:
             return subprocess.run(
                 command, capture_output=True, text=True, errors="replace", timeout=self.timeout_s, check=False
@@ -331,6 +332,35 @@ class FfmpegAudio:
             what=f"encode {src.name} as MP3",
         )
         return self.probe(dst)
+
+
+# --- opening inputs --------------------------------------------------------------------------------
+
+
+def _opened_safely(args: Sequence[str | os.PathLike[str]]) -> list[str]:
+    """`args` with every `-i FILE` opened as its sniffed container only, by the file protocol only.
+
+    Done here, where every command passes, so that no call can open an input the permissive way: see
+    `input_formats` for what a playlist or a concat list would otherwise make FFmpeg read.
+    """
+    out: list[str] = []
+    items = [os.fspath(a) for a in args]
+    for index, arg in enumerate(items):
+        if arg != "-i" or index + 1 >= len(items):
+            out.append(arg)
+            continue
+        source = items[index + 1]
+        guard = ["-protocol_whitelist", ",".join(ALLOWED_PROTOCOLS)]
+        if index >= 2 and items[index - 2] == "-f" and items[index - 1] == "lavfi":
+            out += [*guard, arg]  # a generated input (a filter graph), not a file
+            continue
+        if ":" in source.split("/", 1)[0] and not source.startswith("file:"):
+            raise ConfigurationError(f"FFmpeg input {source!r} is not a local file path")
+        path = Path(source.removeprefix("file:"))
+        fmt = sniff(path)
+        out += [*guard, "-format_whitelist", ",".join(ALLOWED_DEMUXERS), "-f", fmt.demuxer, arg]
+        items[index + 1] = f"file:{path.resolve()}"  # never read as a protocol or an option
+    return out
 
 
 # --- parsing helpers -------------------------------------------------------------------------------

@@ -100,10 +100,10 @@ def test_good_recordings_in_common_formats_are_prepared(
 @pytest.mark.parametrize(
     ("kind", "message"),
     [
-        ("notes", "'notes.txt' is not audio: it has no audio stream \\(FFmpeg reads it as tty: Video\\)"),
+        ("notes", "'notes.txt' is not audio, or is in a format FFmpeg cannot read: it is text"),
         ("noise", "'voice.m4a' is not audio, or is in a format FFmpeg cannot read"),
         ("empty", "'empty.wav' is empty \\(0 bytes\\)"),
-        ("image", "'photo.png' is not audio: it has no audio stream \\(FFmpeg reads it as png_pipe: Video\\)"),
+        ("image", "'photo.png' is not audio, or is in a format FFmpeg cannot read: it is a PNG image"),
         ("cut_wav", "'cut.wav' is truncated: its header announces \\d+ bytes of audio, \\d+ of them are missing"),
         ("cut_mp3", "'cut.mp3' is truncated"),
         ("cut_m4a", "'cut.m4a' is truncated: its MP4 index \\(moov atom\\) is missing"),

@@ -1,0 +1,1 @@
+"""Adapters both profiles use."""
