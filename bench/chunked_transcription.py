@@ -29,8 +29,8 @@ from familyplus.adapters.ffmpeg_audio import FfmpegAudio
 from familyplus.adapters.local.local_media_store import LocalMediaStore
 from familyplus.adapters.local.sqlite_store import SqliteStore
 from familyplus.adapters.local.whisper_transcriber import WhisperTranscriber
-from familyplus.audio_models import MergeTranscriptEvent, PrepareAudioEvent, Transcript, Word
-from familyplus.models import ResponseRecord
+from familyplus.models.audio import MergeTranscriptEvent, PrepareAudioEvent, Transcript, Word
+from familyplus.models.response import ResponseRecord
 from familyplus.stages import merge_transcript, prepare_audio, transcribe_chunk
 
 ROOT = Path(__file__).resolve().parents[1]

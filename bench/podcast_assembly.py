@@ -22,8 +22,9 @@ from familyplus.adapters.ffmpeg_audio import FfmpegAudio
 from familyplus.adapters.local.espeak_speech import EspeakSpeech
 from familyplus.adapters.local.local_media_store import LocalMediaStore
 from familyplus.adapters.local.sqlite_store import SqliteStore
-from familyplus.audio_models import AssemblePodcastEvent, SynthesizeSegmentOutput, podcast_segment_key
-from familyplus.models import ResponseRecord, StoryRecord
+from familyplus.models.keys import podcast_segment_key
+from familyplus.models.podcast import AssemblePodcastEvent, SynthesizeSegmentOutput
+from familyplus.models.response import ResponseRecord, StoryRecord
 from familyplus.stages import assemble_podcast
 
 SENTENCES = [

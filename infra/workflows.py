@@ -19,7 +19,7 @@ from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
 
 from familyplus.catalog import WorkflowSpec, pascal
-from familyplus.job_models import BATCH_MANIFEST_PREFIX
+from familyplus.models.keys import BATCH_MANIFEST_PREFIX
 from infra import asl
 from infra.config import DeployConfig
 from infra.nag import acknowledge, wildcard_resource

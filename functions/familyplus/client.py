@@ -19,9 +19,10 @@ import boto3
 from botocore.config import Config
 
 from familyplus.errors import PermanentError
-from familyplus.models import MediaType, ProcessResponseInput
+from familyplus.models.base import MediaType
+from familyplus.models.keys import execution_name
+from familyplus.models.response import ProcessResponseInput
 
-EXECUTION_PREFIX = "response-"
 #: Step Functions' name rules: 1-80 characters, no whitespace, brackets, wildcards, `"#%\^|~`$&,;:/`, or
 #: control characters. Our names use a stricter, portable subset.
 _NAME = re.compile(r"^[A-Za-z0-9_.-]{1,80}$")
@@ -36,9 +37,9 @@ class ExecutionConflictError(PermanentError):
     with different content. Retrying cannot help; use a new response id, or redrive/inspect the existing one."""
 
 
-def execution_name(response_id: str) -> str:
-    """`response-<id>`, checked against Step Functions' naming rules."""
-    name = EXECUTION_PREFIX + response_id
+def checked_execution_name(response_id: str) -> str:
+    """`execution_name(response_id)`, checked against Step Functions' naming rules."""
+    name = execution_name(response_id)
     if not _NAME.match(name):
         raise ValueError(f"execution name {name!r} is not valid for Step Functions (1-80 of A-Z a-z 0-9 _ . -)")
     return name
@@ -77,7 +78,7 @@ def start_processing(
         prompt=prompt,
         podcast=podcast,
     ).wire()
-    name = execution_name(response_id)
+    name = checked_execution_name(response_id)
     arn = execution_arn(state_machine_arn, name)
     document = json.dumps(payload, sort_keys=True, separators=(",", ":"))  # same call → same input bytes
     sfn = client or boto3.client("stepfunctions", region_name=arn.split(":")[3], config=_RETRIES)

@@ -10,18 +10,11 @@ from datetime import date
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
-from familyplus.audio_models import AudioChunk, AudioInfo, Loudness, PodcastScript, Transcript
-from familyplus.models import (
-    Quote,
-    ResponseRecord,
-    ResponseStatus,
-    SearchHit,
-    StoryDraft,
-    StoryRecord,
-    ValueTag,
-    WisdomItem,
-)
-from familyplus.quote_models import DeliveryStatus, Family, QuoteCandidate, QuoteDelivery
+from familyplus.models.audio import AudioChunk, AudioInfo, Loudness, Transcript
+from familyplus.models.base import ResponseStatus
+from familyplus.models.podcast import PodcastScript
+from familyplus.models.quotes import DeliveryStatus, Family, QuoteCandidate, QuoteDelivery
+from familyplus.models.response import Quote, ResponseRecord, SearchHit, StoryDraft, StoryRecord, ValueTag, WisdomItem
 
 
 @runtime_checkable

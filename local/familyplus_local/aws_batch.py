@@ -27,8 +27,8 @@ from pathlib import Path
 from typing import Any
 
 from familyplus.client import ExecutionConflictError, start_processing
-from familyplus.job_models import BATCH_MANIFEST_PREFIX, BATCH_RESULTS_PREFIX
-from familyplus.models import ProcessResponseInput
+from familyplus.models.keys import BATCH_MANIFEST_PREFIX, BATCH_RESULTS_PREFIX
+from familyplus.models.response import ProcessResponseInput
 from familyplus_local.batch import LineResult, parse_lines, summary_table
 
 #: Above this many lines a batch goes through S3 and the Distributed Map instead of one call per line.

@@ -21,7 +21,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from familyplus.handlers._lambda import describe_validation
-from familyplus.models import ProcessResponseInput
+from familyplus.models.keys import execution_name
+from familyplus.models.response import ProcessResponseInput
 from familyplus_local.runner import ExecutionExistsError, LocalRunner
 
 PROCESS = "process_response"
@@ -62,7 +63,7 @@ def parse_lines(path: Path) -> Iterator[tuple[int, dict[str, Any] | LineResult]]
 def _process(runner: LocalRunner, number: int, payload: dict[str, Any]) -> LineResult:
     response_id = str(payload["responseId"])
     try:
-        execution = runner.start(PROCESS, payload, name=f"response-{response_id}")
+        execution = runner.start(PROCESS, payload, name=execution_name(response_id))
     except ExecutionExistsError as exc:
         return LineResult(number, False, response_id=response_id, reason=str(exc))
     except Exception as exc:  # one line's surprise must not stop the batch: report it against the line

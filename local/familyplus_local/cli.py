@@ -21,7 +21,8 @@ from typing import Annotated, Any
 import typer
 
 from familyplus.errors import ConfigurationError, NotFoundError
-from familyplus.models import MAX_TEXT_CHARS, story_id_for
+from familyplus.models.base import MAX_TEXT_CHARS
+from familyplus.models.keys import execution_name, story_id_for
 from familyplus_local import ops_cli
 from familyplus_local.display import LiveProgress, console, history_table, print_story
 from familyplus_local.executor import Execution
@@ -50,10 +51,10 @@ def _runner(verbose: bool = False) -> LocalRunner:
 
 def _free_name(runner: LocalRunner, response_id: str) -> str:
     """`response-<id>`, or `response-<id>-2`, … when this response was processed before (a replay)."""
-    name, n = f"response-{response_id}", 1
+    name, n = execution_name(response_id), 1
     while runner.find(name, PROCESS) is not None:
         n += 1
-        name = f"response-{response_id}-{n}"
+        name = f"{execution_name(response_id)}-{n}"
     return name
 
 

@@ -8,7 +8,7 @@ from datetime import datetime
 from rich.console import Console
 from rich.table import Table
 
-from familyplus.models import Quote, StoryRecord, ValueTag, WisdomItem
+from familyplus.models.response import Quote, StoryRecord, ValueTag, WisdomItem
 from familyplus_local.executor import Execution, HistoryEvent
 
 console = Console(highlight=False)

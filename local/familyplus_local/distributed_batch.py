@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from familyplus.job_models import BATCH_MANIFEST_PREFIX
+from familyplus.models.keys import BATCH_MANIFEST_PREFIX
 from familyplus_local.aws_batch import DEFAULT_TOLERATED_FAILURE_PERCENTAGE, manifest_bytes
 from familyplus_local.batch import LineResult, parse_lines
 from familyplus_local.executor import Execution

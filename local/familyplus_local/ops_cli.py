@@ -18,7 +18,8 @@ from pydantic import ValidationError
 from rich.table import Table
 
 from familyplus.errors import ConfigurationError
-from familyplus.quote_models import DailyQuoteEvent, Family
+from familyplus.models.keys import execution_name
+from familyplus.models.quotes import DailyQuoteEvent, Family
 from familyplus.stages import deliver_daily_quotes
 from familyplus_local.aws_ops import REDRIVABLE, ExecutionSummary, StepFunctionsOps, redrive_refusal
 from familyplus_local.display import LiveProgress, console, executions_table, history_table
@@ -512,9 +513,10 @@ def _batch_distributed(file: Path, tolerated_failure_percentage: float) -> None:
         console.print(f"[bold red]{execution.status}[/] {execution.error}: {execution.cause}")
     for record in batch.failed:
         line = json.loads(record.get("Input") or "{}")
+        response_id = str(line.get("responseId", "?"))
         console.print(
-            f"  [red]✗[/] {line.get('responseId', '?')}: {record.get('Error')} "
-            f"[dim](familyplus executions show response-{line.get('responseId', '?')})[/]"
+            f"  [red]✗[/] {response_id}: {record.get('Error')} "
+            f"[dim](familyplus executions show {execution_name(response_id)})[/]"
         )
     for invalid in batch.invalid:
         console.print(f"  [red]✗[/] line {invalid.line} not sent: {invalid.reason}")

@@ -24,7 +24,9 @@ from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from pydantic.alias_generators import to_camel
 
-from familyplus.models import MAX_TEXT_CHARS, Id, MediaType, ProcessResponseInput
+from familyplus.models.base import MAX_TEXT_CHARS, Id, MediaType
+from familyplus.models.keys import execution_name
+from familyplus.models.response import ProcessResponseInput
 from familyplus_local.executor import AmbiguousExecutionError, Execution, ExecutionNotFoundError, execution_arn
 from familyplus_local.runner import ExecutionExistsError, LocalRunner
 
@@ -141,7 +143,7 @@ def create_app(runner: LocalRunner, *, workers: int = 2) -> FastAPI:
     @app.post("/responses", status_code=202, response_model=Accepted)
     def post_response(body: IntakeBody, response: Response) -> Accepted:
         response_id = body.response_id or f"r-{uuid.uuid4().hex[:12]}"
-        name = f"response-{response_id}"
+        name = execution_name(response_id)
         arn = intake.submit(name, body.workflow_input(response_id))
         response.headers["Location"] = f"/executions/{name}"
         return Accepted(executionArn=arn, executionName=name, responseId=response_id, status="RUNNING")

@@ -16,8 +16,8 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from familyplus.adapters.shared.input_formats import ALLOWED_DEMUXERS, ALLOWED_PROTOCOLS, sniff
-from familyplus.audio_models import AudioChunk, AudioInfo, Loudness
 from familyplus.errors import ConfigurationError, PermanentError, TransientError
+from familyplus.models.audio import AudioChunk, AudioInfo, Loudness
 
 SPEECH_SAMPLE_RATE = 16_000
 #: A decoded file shorter than its header's duration by more than this (and 2 %) is truncated.

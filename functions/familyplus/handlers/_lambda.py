@@ -19,7 +19,7 @@ from pydantic import ValidationError
 
 from familyplus import bootstrap
 from familyplus.errors import FamilyplusError, PermanentError, TransientError
-from familyplus.models import WireModel
+from familyplus.models.base import WireModel
 
 logger = Logger(service="familyplus")
 tracer = Tracer(service="familyplus")

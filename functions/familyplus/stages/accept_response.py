@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from familyplus.audio_models import validate_key
 from familyplus.errors import PermanentError
-from familyplus.models import ProcessResponseInput, ResponseRecord, ResponseRef
+from familyplus.models.keys import is_url, validate_key
+from familyplus.models.response import ProcessResponseInput, ResponseRecord, ResponseRef
 from familyplus.ports import Store
 
 STAGE = "accept_response"
@@ -14,7 +14,7 @@ STAGE = "accept_response"
 
 def check_audio_source(source: str) -> None:
     """An `audioKey` is a media-store key or an `https` URL (fetched later only from allowed hosts)."""
-    if "://" in source:
+    if is_url(source):
         if not source.lower().startswith("https://"):
             raise PermanentError(f"audioKey URL must use https: {source[:80]!r}", stage=STAGE, field="audioKey")
         return

@@ -11,8 +11,9 @@ import tempfile
 from pathlib import Path
 from typing import Protocol
 
-from familyplus.audio_models import AssemblePodcastEvent, AssemblePodcastOutput, podcast_key
 from familyplus.errors import PermanentError
+from familyplus.models.keys import podcast_key
+from familyplus.models.podcast import AssemblePodcastEvent, AssemblePodcastOutput
 from familyplus.ports import Audio, MediaStore, Store
 
 STAGE = "assemble_podcast"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from familyplus.models import CompleteResponseOutput, ResponseEvent
+from familyplus.models.response import CompleteResponseOutput, ResponseEvent
 from familyplus.ports import Store
 
 

@@ -19,8 +19,7 @@ from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from familyplus.errors import DeliveryUncertainError, FamilyplusError, TransientError
-from familyplus.ports import FamilyDirectory, Notifier, QuoteLedger
-from familyplus.quote_models import (
+from familyplus.models.quotes import (
     DailyQuoteEvent,
     DailyQuoteOutput,
     Family,
@@ -28,6 +27,7 @@ from familyplus.quote_models import (
     QuoteCandidate,
     QuoteDelivery,
 )
+from familyplus.ports import FamilyDirectory, Notifier, QuoteLedger
 
 STAGE = "deliver_daily_quotes"
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Protocol
 
 from familyplus.errors import PermanentError
-from familyplus.models import EmbedOutput, ResponseEvent
+from familyplus.models.response import EmbedOutput, ResponseEvent
 from familyplus.ports import Embedder, Store
 from familyplus.stages._common import load_words
 

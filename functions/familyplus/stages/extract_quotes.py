@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from familyplus.models import ExtractQuotesOutput, Quote, StoryEvent
+from familyplus.models.response import ExtractQuotesOutput, Quote, StoryEvent
 from familyplus.ports import QuoteProposer, Store
 from familyplus.settings import Settings
 from familyplus.stages._common import load_words

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from familyplus.models import ExtractWisdomOutput, ResponseEvent
+from familyplus.models.response import ExtractWisdomOutput, ResponseEvent
 from familyplus.ports import Store, WisdomExtractor
 from familyplus.stages._common import in_vocabulary, load_words
 from familyplus.vocabulary import VALUE_TAGS

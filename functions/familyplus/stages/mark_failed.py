@@ -10,7 +10,8 @@ from pydantic import TypeAdapter, ValidationError
 
 from familyplus.catalog import STAGES
 from familyplus.errors import NotFoundError
-from familyplus.models import Id, MarkFailedEvent, MarkFailedOutput, ResponseRecord
+from familyplus.models.base import Id
+from familyplus.models.response import MarkFailedEvent, MarkFailedOutput, ResponseRecord
 from familyplus.ports import Store
 
 _ID = TypeAdapter(Id)

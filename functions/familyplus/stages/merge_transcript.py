@@ -17,14 +17,9 @@ import re
 from collections.abc import Sequence
 from typing import Protocol
 
-from familyplus.audio_models import (
-    MergeTranscriptEvent,
-    MergeTranscriptOutput,
-    Transcript,
-    Word,
-    transcript_key,
-)
 from familyplus.errors import PermanentError
+from familyplus.models.audio import MergeTranscriptEvent, MergeTranscriptOutput, Transcript, Word
+from familyplus.models.keys import transcript_key
 from familyplus.ports import MediaStore, Store
 
 STAGE = "merge_transcript"

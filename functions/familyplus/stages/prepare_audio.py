@@ -13,8 +13,9 @@ import tempfile
 from pathlib import Path
 from typing import Protocol
 
-from familyplus.audio_models import AudioChunk, ChunkRef, PrepareAudioEvent, PrepareAudioOutput, chunk_audio_key
 from familyplus.errors import PermanentError
+from familyplus.models.audio import AudioChunk, ChunkRef, PrepareAudioEvent, PrepareAudioOutput
+from familyplus.models.keys import chunk_audio_key, is_url
 from familyplus.ports import Audio, MediaStore, Store
 
 STAGE = "prepare_audio"
@@ -44,11 +45,6 @@ class PrepareAudioPorts(Protocol):
     def audio(self) -> Audio: ...
     @property
     def settings(self) -> PrepareAudioSettings: ...
-
-
-def is_url(source: str) -> bool:
-    """An `audio_key` holding a URL (`scheme://…`) is fetched under the SSRF rules; anything else is a key."""
-    return "://" in source
 
 
 def run(event: PrepareAudioEvent, ports: PrepareAudioPorts) -> PrepareAudioOutput:

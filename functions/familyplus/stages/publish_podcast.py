@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from familyplus.audio_models import PublishPodcastEvent, PublishPodcastOutput
+from familyplus.models.podcast import PublishPodcastEvent, PublishPodcastOutput
 from familyplus.ports import Store
 
 STAGE = "publish_podcast"

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from familyplus.job_models import DailyPodcastsEvent, PodcastCandidate, SelectPodcastCandidatesOutput
+from familyplus.models.jobs import DailyPodcastsEvent, PodcastCandidate, SelectPodcastCandidatesOutput
 from familyplus.ports import Store
 
 STAGE = "select_podcast_candidates"

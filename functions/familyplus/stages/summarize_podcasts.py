@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from familyplus.job_models import DailyPodcastsSummary, SummarizePodcastsEvent
+from familyplus.models.jobs import DailyPodcastsSummary, SummarizePodcastsEvent
 
 STAGE = "summarize_podcasts"
 

@@ -6,8 +6,9 @@ import tempfile
 from pathlib import Path
 from typing import Protocol
 
-from familyplus.audio_models import PodcastScript, SynthesizeSegmentEvent, SynthesizeSegmentOutput, podcast_segment_key
 from familyplus.errors import PermanentError
+from familyplus.models.keys import podcast_segment_key
+from familyplus.models.podcast import PodcastScript, SegmentRef, SynthesizeSegmentOutput
 from familyplus.ports import Audio, MediaStore, Speech
 
 STAGE = "synthesize_segment"
@@ -23,7 +24,7 @@ class SynthesizeSegmentPorts(Protocol):
     def audio(self) -> Audio: ...
 
 
-def run(event: SynthesizeSegmentEvent, ports: SynthesizeSegmentPorts) -> SynthesizeSegmentOutput:
+def run(event: SegmentRef, ports: SynthesizeSegmentPorts) -> SynthesizeSegmentOutput:
     script = PodcastScript.model_validate_json(ports.media.get_bytes(event.script_key, max_bytes=_MAX_SCRIPT_BYTES))
     segment = next((s for s in script.segments if s.index == event.index), None)
     if segment is None or script.story_id != event.story_id:

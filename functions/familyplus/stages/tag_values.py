@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from familyplus.models import ResponseEvent, TagValuesOutput
+from familyplus.models.response import ResponseEvent, TagValuesOutput
 from familyplus.ports import Store, ValueTagger
 from familyplus.settings import Settings
 from familyplus.stages._common import in_vocabulary, load_words

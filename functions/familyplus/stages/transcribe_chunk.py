@@ -10,7 +10,8 @@ import tempfile
 from pathlib import Path
 from typing import Protocol
 
-from familyplus.audio_models import TranscribeChunkEvent, TranscribeChunkOutput, chunk_transcript_key
+from familyplus.models.audio import ChunkRef, TranscribeChunkOutput
+from familyplus.models.keys import chunk_transcript_key
 from familyplus.ports import MediaStore, Transcriber
 
 STAGE = "transcribe_chunk"
@@ -30,7 +31,7 @@ class TranscribeChunkPorts(Protocol):
     def settings(self) -> TranscribeChunkSettings: ...
 
 
-def run(event: TranscribeChunkEvent, ports: TranscribeChunkPorts) -> TranscribeChunkOutput:
+def run(event: ChunkRef, ports: TranscribeChunkPorts) -> TranscribeChunkOutput:
     with tempfile.TemporaryDirectory(prefix="familyplus-transcribe-") as tmp:
         audio = ports.media.get(event.key, Path(tmp))
         transcript = ports.transcriber.transcribe(audio, language=ports.settings.transcribe_language)

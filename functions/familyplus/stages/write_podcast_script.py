@@ -8,13 +8,9 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from familyplus.audio_models import (
-    SegmentRef,
-    WritePodcastScriptEvent,
-    WritePodcastScriptOutput,
-    podcast_script_key,
-)
 from familyplus.errors import PermanentError
+from familyplus.models.keys import podcast_script_key
+from familyplus.models.podcast import SegmentRef, WritePodcastScriptEvent, WritePodcastScriptOutput
 from familyplus.ports import MediaStore, PodcastWriter, Store
 
 STAGE = "write_podcast_script"

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from familyplus.models import ResponseEvent, StoryRecord, WriteStoryOutput, story_id_for
+from familyplus.models.keys import story_id_for
+from familyplus.models.response import ResponseEvent, StoryRecord, WriteStoryOutput
 from familyplus.ports import Store, StoryWriter
 from familyplus.stages._common import load_words
 

@@ -13,8 +13,8 @@ from familyplus.adapters.local.espeak_speech import EspeakSpeech
 from familyplus.adapters.local.local_media_store import LocalMediaStore
 from familyplus.adapters.local.sqlite_store import SqliteStore
 from familyplus.adapters.local.whisper_transcriber import WhisperTranscriber
-from familyplus.audio_models import MergeTranscriptEvent, PrepareAudioEvent, Transcript
-from familyplus.models import ResponseRecord
+from familyplus.models.audio import MergeTranscriptEvent, PrepareAudioEvent, Transcript
+from familyplus.models.response import ResponseRecord
 from familyplus.stages import merge_transcript, prepare_audio, transcribe_chunk
 from tests.audio_support import (
     SAMPLE_RECORDING,

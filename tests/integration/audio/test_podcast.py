@@ -13,9 +13,9 @@ from familyplus.adapters.local.espeak_speech import EspeakSpeech
 from familyplus.adapters.local.local_media_store import LocalMediaStore
 from familyplus.adapters.local.sqlite_store import SqliteStore
 from familyplus.adapters.local.template_podcast_writer import TemplatePodcastWriter
-from familyplus.audio_models import AssemblePodcastEvent, PublishPodcastEvent, WritePodcastScriptEvent
 from familyplus.errors import PermanentError
-from familyplus.models import Quote, ResponseRecord, StoryRecord
+from familyplus.models.podcast import AssemblePodcastEvent, PublishPodcastEvent, WritePodcastScriptEvent
+from familyplus.models.response import Quote, ResponseRecord, StoryRecord
 from familyplus.stages import assemble_podcast, publish_podcast, synthesize_segment, write_podcast_script
 from tests.audio_support import AudioPorts
 

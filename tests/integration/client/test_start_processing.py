@@ -11,7 +11,7 @@ import pytest
 from moto import mock_aws
 from pydantic import ValidationError
 
-from familyplus.client import ExecutionConflictError, execution_arn, execution_name, start_processing
+from familyplus.client import ExecutionConflictError, checked_execution_name, execution_arn, start_processing
 from familyplus.errors import PermanentError
 
 REGION = "us-east-1"
@@ -100,10 +100,10 @@ def test_invalid_input_is_refused_before_any_call(sfn: tuple[Any, str]) -> None:
 
 def test_execution_names_follow_step_functions_rules() -> None:
     longest = "a" * 58  # models.Id allows up to 58 characters
-    assert execution_name(longest) == "response-" + longest and len(execution_name(longest)) <= 80
+    assert checked_execution_name(longest) == "response-" + longest and len(checked_execution_name(longest)) <= 80
     for bad in ("has space", "colon:", "slash/", "a" * 72):
         with pytest.raises(ValueError, match="not valid for Step Functions"):
-            execution_name(bad)
+            checked_execution_name(bad)
     with pytest.raises(ValueError, match="not a state machine ARN"):
         execution_arn("arn:aws:lambda:us-east-1:123456789012:function:x", "response-1")
 

@@ -27,7 +27,7 @@ from familyplus.adapters.cloud.bedrock_adapters import (
 )
 from familyplus.adapters.local.sqlite_store import SqliteStore
 from familyplus.errors import PermanentError, TransientError
-from familyplus.models import Quote, ResponseEvent, ResponseRecord, StoryRecord
+from familyplus.models.response import Quote, ResponseEvent, ResponseRecord, StoryRecord
 from familyplus.stages import write_story
 from familyplus.vocabulary import VALUE_TAGS
 

@@ -33,7 +33,7 @@ from familyplus.adapters.cloud.idempotency import (
 )
 from familyplus.adapters.cloud.sqlite_idempotency import SqlitePersistenceLayer
 from familyplus.errors import TransientError
-from familyplus.models import StoryDraft, ValueTag
+from familyplus.models.response import StoryDraft, ValueTag
 from familyplus.vocabulary import VALUE_TAGS
 
 # Outside Lambda most tests register no context; Powertools warns about that (the point of the test below).

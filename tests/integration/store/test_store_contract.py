@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from familyplus.errors import NotFoundError, PermanentError
-from familyplus.models import Quote, ResponseRecord, StoryRecord, ValueTag, WisdomItem
+from familyplus.models.response import Quote, ResponseRecord, StoryRecord, ValueTag, WisdomItem
 from familyplus.ports import Store
 
 # supabase-py passes PostgREST a timeout itself and postgrest-py deprecates that: not ours to fix.

@@ -6,7 +6,7 @@ import itertools
 
 import pytest
 
-from familyplus.audio_models import Word
+from familyplus.models.audio import Word
 from familyplus.stages.merge_transcript import merge_words
 
 SPEECH = "one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen".split()

@@ -9,9 +9,9 @@ import pytest
 from familyplus.adapters.local.local_media_store import LocalMediaStore
 from familyplus.adapters.local.sqlite_store import SqliteStore
 from familyplus.adapters.local.template_podcast_writer import TemplatePodcastWriter
-from familyplus.audio_models import PodcastScript, PublishPodcastEvent, WritePodcastScriptEvent
 from familyplus.errors import NotFoundError
-from familyplus.models import Quote, ResponseRecord, StoryRecord
+from familyplus.models.podcast import PodcastScript, PublishPodcastEvent, WritePodcastScriptEvent
+from familyplus.models.response import Quote, ResponseRecord, StoryRecord
 from familyplus.stages import publish_podcast, write_podcast_script
 from tests.audio_support import AudioPorts
 

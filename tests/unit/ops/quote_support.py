@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from familyplus.bootstrap import Adapters
-from familyplus.models import Quote, ResponseRecord, StoryRecord
-from familyplus.quote_models import Family
+from familyplus.models.quotes import Family
+from familyplus.models.response import Quote, ResponseRecord, StoryRecord
 
 
 def add_family(adapters: Adapters, family_id: str, timezone: str, quotes: int = 3) -> list[str]:

@@ -11,7 +11,7 @@ import pytest
 
 from familyplus.bootstrap import Adapters
 from familyplus.errors import DeliveryUncertainError, PermanentError, TransientError
-from familyplus.quote_models import DailyQuoteEvent, QuoteDelivery
+from familyplus.models.quotes import DailyQuoteEvent, QuoteDelivery
 from familyplus.settings import Settings
 from familyplus.stages import deliver_daily_quotes
 from tests.unit.ops.quote_support import add_family
@@ -188,7 +188,7 @@ def test_handler_runs_the_job_from_a_scheduler_event(quote_adapters: Adapters) -
 def test_unknown_timezone_is_refused() -> None:
     from pydantic import ValidationError
 
-    from familyplus.quote_models import Family
+    from familyplus.models.quotes import Family
 
     with pytest.raises(ValidationError, match="unknown IANA timezone"):
         Family(id="f", timezone="Mars/Olympus", recipient="+1")

@@ -8,8 +8,8 @@ import pytest
 from pydantic import ValidationError
 
 from familyplus.adapters.local.sqlite_store import SqliteStore
-from familyplus.job_models import DailyPodcastsEvent, SummarizePodcastsEvent
-from familyplus.models import ResponseRecord, StoryRecord
+from familyplus.models.jobs import DailyPodcastsEvent, SummarizePodcastsEvent
+from familyplus.models.response import ResponseRecord, StoryRecord
 from familyplus.stages import select_podcast_candidates, summarize_podcasts
 
 

@@ -9,7 +9,7 @@ import pytest
 
 from familyplus.bootstrap import Adapters
 from familyplus.errors import NotFoundError, PermanentError
-from familyplus.models import MarkFailedEvent, ProcessResponseInput, ResponseEvent, StoryEvent, ValueTag
+from familyplus.models.response import MarkFailedEvent, ProcessResponseInput, ResponseEvent, StoryEvent, ValueTag
 from familyplus.stages import (
     accept_response,
     complete_response,

@@ -15,8 +15,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from familyplus.adapters.cloud import prompts
 from familyplus.adapters.cloud.bedrock import BedrockToolClient, Schema
-from familyplus.audio_models import PodcastScript, PodcastSegment, SegmentKind, Voice
-from familyplus.models import Quote, StoryDraft, StoryRecord, ValueTag, WisdomItem
+from familyplus.models.podcast import PodcastScript, PodcastSegment, SegmentKind, Voice
+from familyplus.models.response import Quote, StoryDraft, StoryRecord, ValueTag, WisdomItem
 
 
 class _Answer(BaseModel):

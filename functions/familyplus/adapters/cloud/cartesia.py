@@ -23,8 +23,8 @@ from typing import Any
 import httpx
 from pydantic import BaseModel, ValidationError
 
-from familyplus.audio_models import Transcript, Word
 from familyplus.errors import ConfigurationError, PermanentError, TransientError
+from familyplus.models.audio import Transcript, Word
 
 BASE_URL = "https://api.cartesia.ai"
 DEFAULT_VERSION = "2025-04-16"

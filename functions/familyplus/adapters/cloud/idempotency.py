@@ -27,9 +27,9 @@ from aws_lambda_powertools.utilities.idempotency.exceptions import (
 )
 from aws_lambda_powertools.utilities.idempotency.persistence.base import BasePersistenceLayer
 
-from familyplus.audio_models import PodcastScript
 from familyplus.errors import PermanentError, TransientError
-from familyplus.models import Quote, StoryDraft, StoryRecord, ValueTag, WisdomItem
+from familyplus.models.podcast import PodcastScript
+from familyplus.models.response import Quote, StoryDraft, StoryRecord, ValueTag, WisdomItem
 
 T = TypeVar("T")
 Json = Any

@@ -6,8 +6,8 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from familyplus.adapters.https_fetcher import HttpsFetcher, download_name
-from familyplus.audio_models import validate_key
 from familyplus.errors import NotFoundError, PermanentError, TransientError
+from familyplus.models.keys import validate_key
 
 _MISSING = {"404", "NoSuchKey", "NotFound"}
 _THROTTLED = {

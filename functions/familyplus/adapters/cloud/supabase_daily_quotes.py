@@ -11,7 +11,7 @@ from datetime import UTC, date, datetime
 
 from familyplus.adapters.cloud.supabase_store import SupabaseTables
 from familyplus.adapters.local.sqlite_daily_quotes import quote_key
-from familyplus.quote_models import DeliveryStatus, Family, QuoteCandidate, QuoteDelivery
+from familyplus.models.quotes import DeliveryStatus, Family, QuoteCandidate, QuoteDelivery
 
 _DELIVERY_COLUMNS = "family_id,local_date,quote_key,quote_text,recipient,channel,status,provider_id,error,attempts"
 

@@ -17,15 +17,8 @@ from postgrest.exceptions import APIError
 
 from familyplus.adapters.cloud.errors import for_status
 from familyplus.errors import FamilyplusError, NotFoundError, PermanentError, TransientError
-from familyplus.models import (
-    Quote,
-    ResponseRecord,
-    ResponseStatus,
-    SearchHit,
-    StoryRecord,
-    ValueTag,
-    WisdomItem,
-)
+from familyplus.models.base import ResponseStatus
+from familyplus.models.response import Quote, ResponseRecord, SearchHit, StoryRecord, ValueTag, WisdomItem
 
 PROVIDER = "supabase"
 #: The `vector(1536)` column of `response_embeddings`.

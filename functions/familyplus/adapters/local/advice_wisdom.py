@@ -7,7 +7,7 @@ import re
 from collections.abc import Sequence
 
 from familyplus.adapters.local.lexicon_tagger import LexiconValueTagger
-from familyplus.models import WisdomItem
+from familyplus.models.response import WisdomItem
 from familyplus.text import sentences
 
 _IMPERATIVE_START = re.compile(

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from familyplus.adapters.local.hashing_embedder import HashingEmbedder
-from familyplus.models import StoryDraft
+from familyplus.models.response import StoryDraft
 from familyplus.text import content_words, normalize_space, sentences
 
 _FILLERS = re.compile(r"(?:(?<=\s)|^)(?:um+|uh+|erm|you know|i mean|kind of|sort of),?\s+", re.I)

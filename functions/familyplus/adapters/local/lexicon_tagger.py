@@ -6,7 +6,7 @@ import math
 from collections.abc import Sequence
 
 from familyplus.adapters.local.lexicon import LEXICON
-from familyplus.models import ValueTag
+from familyplus.models.response import ValueTag
 from familyplus.text import stem, words
 
 

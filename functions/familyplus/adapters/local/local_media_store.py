@@ -8,8 +8,8 @@ import tempfile
 from pathlib import Path
 
 from familyplus.adapters.https_fetcher import HttpsFetcher, download_name
-from familyplus.audio_models import validate_key
 from familyplus.errors import NotFoundError, PermanentError
+from familyplus.models.keys import validate_key
 
 
 class LocalMediaStore:

@@ -13,7 +13,7 @@ import sqlite3
 from datetime import UTC, date, datetime
 
 from familyplus.adapters.local.sqlite_database import SqliteDatabase
-from familyplus.quote_models import DeliveryStatus, Family, QuoteCandidate, QuoteDelivery
+from familyplus.models.quotes import DeliveryStatus, Family, QuoteCandidate, QuoteDelivery
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS quote_families (

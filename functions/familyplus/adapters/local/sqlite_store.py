@@ -15,15 +15,8 @@ import numpy as np
 
 from familyplus.adapters.local.sqlite_database import SqliteDatabase
 from familyplus.errors import NotFoundError, PermanentError
-from familyplus.models import (
-    Quote,
-    ResponseRecord,
-    ResponseStatus,
-    SearchHit,
-    StoryRecord,
-    ValueTag,
-    WisdomItem,
-)
+from familyplus.models.base import ResponseStatus
+from familyplus.models.response import Quote, ResponseRecord, SearchHit, StoryRecord, ValueTag, WisdomItem
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS responses (

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from familyplus.audio_models import PodcastScript, PodcastSegment, SegmentKind, Voice
 from familyplus.errors import PermanentError
-from familyplus.models import Quote, StoryRecord
+from familyplus.models.podcast import PodcastScript, PodcastSegment, SegmentKind, Voice
+from familyplus.models.response import Quote, StoryRecord
 from familyplus.text import normalize_space, sentences
 
 

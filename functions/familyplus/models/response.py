@@ -1,33 +1,13 @@
-"""Pydantic models: workflow events (camelCase on the wire, as Step Functions payloads) and stored records."""
+"""process_response: its input, the text stages' events and outputs, and the records the workflow stores."""
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
-from pydantic.alias_generators import to_camel
+from pydantic import Field, field_validator
 
-#: Largest text answer accepted inline in an execution input. Step Functions caps a state's payload at
-#: 256 KB; 40,000 characters (≈ an hour of speech, ≤ 160 KB in UTF-8) leaves room for the rest.
-MAX_TEXT_CHARS = 40_000
-
-#: Ids become part of execution names (`response-<id>`, ≤ 80 characters, AWS charset), story ids
-#: (`story-<id>`) and storage keys: 1-58 characters of letters, digits, `_`, `.`, `-` (a UUID fits).
-Id = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,57}$")]
-StoryId = Annotated[str, StringConstraints(pattern=r"^story-[A-Za-z0-9][A-Za-z0-9_.-]{0,57}$")]
-MediaType = Literal["text", "audio"]
-ResponseStatus = Literal["received", "processing", "completed", "failed"]
-
-
-class WireModel(BaseModel):
-    """A Step Functions payload: camelCase keys, unknown keys ignored (states may carry more)."""
-
-    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="ignore", frozen=True)
-
-    def wire(self) -> dict[str, object]:
-        return self.model_dump(by_alias=True, mode="json", exclude_none=True)
-
+from familyplus.models.base import MAX_TEXT_CHARS, Id, MediaType, Record, ResponseStatus, StoryId, WireModel
 
 # --- workflow events -------------------------------------------------------------------------
 
@@ -122,10 +102,6 @@ class MarkFailedOutput(WireModel):
 # --- stored records ----------------------------------------------------------------------------
 
 
-class Record(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
 class ResponseRecord(Record):
     id: str
     family_id: str
@@ -188,8 +164,3 @@ class SearchHit(Record):
     family_id: str
     score: float
     snippet: str
-
-
-def story_id_for(response_id: str) -> str:
-    """One story per response: its id derives from the response id, so a replay upserts, never duplicates."""
-    return f"story-{response_id}"
