@@ -17,9 +17,9 @@ from familyplus.adapters.ffmpeg_audio import FfmpegAudio
 from familyplus.adapters.local.local_media_store import LocalMediaStore
 from familyplus.adapters.local.sqlite_store import SqliteStore
 from familyplus.adapters.shared.input_formats import ALLOWED_DEMUXERS, sniff
-from familyplus.audio_models import PrepareAudioEvent
 from familyplus.errors import PermanentError
-from familyplus.models import ResponseRecord
+from familyplus.models.audio import PrepareAudioEvent
+from familyplus.models.response import ResponseRecord
 from familyplus.stages import prepare_audio
 from tests.audio_support import SAMPLE_RECORDING, AudioPorts, AudioSettings
 
