@@ -151,7 +151,11 @@ class RunContext:
         self.check(frame)
 
     # ---- context object ----
-    def env(self, frame: Frame, state: str, entered: datetime, retry_count: int = 0) -> Env:
+    def env(self, frame: Frame, state: str, entered: datetime, retry_count: int | None = None) -> Env:
+        """The environment of one step of `state`. `retry_count` is given by the states that can retry (Task,
+        Parallel, Map): AWS shows `$$.State.RetryCount` only there, and leaves it out of Pass, Choice, Wait,
+        Succeed and Fail."""
+
         def context() -> dict[str, Any]:
             execution, child = self.execution, frame.child
             ctx: dict[str, Any] = {
@@ -167,8 +171,10 @@ class RunContext:
                     "Id": child.state_machine_arn if child else self._machine_arn,
                     "Name": child.state_machine_name if child else execution.state_machine_name,
                 },
-                "State": {"Name": state, "EnteredTime": iso_millis(entered), "RetryCount": retry_count},
+                "State": {"Name": state, "EnteredTime": iso_millis(entered)},
             }
+            if retry_count is not None:
+                ctx["State"]["RetryCount"] = retry_count
             if frame.map_item is not None:
                 ctx["Map"] = {"Item": {"Index": frame.map_item[0], "Value": frame.map_item[1]}}
             return ctx

@@ -18,6 +18,8 @@ STATES_RESULT_PATH_MATCH_FAILURE = "States.ResultPathMatchFailure"
 STATES_EXCEED_TOLERATED_FAILURE_THRESHOLD = "States.ExceedToleratedFailureThreshold"
 STATES_ITEM_READER_FAILED = "States.ItemReaderFailed"
 STATES_RESULT_WRITER_FAILED = "States.ResultWriterFailed"
+STATES_DATA_LIMIT_EXCEEDED = "States.DataLimitExceeded"
+STATES_QUERY_EVALUATION_ERROR = "States.QueryEvaluationError"
 
 
 @dataclass(frozen=True)

@@ -3,6 +3,7 @@ turning exceptions into ASL errors like Lambda does, and bounding a task by its 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import threading
 import traceback
@@ -59,18 +60,70 @@ def call_resource(rc: RunContext, kind: ResourceKind, resource: str, payload: An
     if not isinstance(payload, dict):
         raise StatesFailure(STATES_RUNTIME, f"{kind.value} needs object Parameters, got {json.dumps(payload)}")
     if kind is ResourceKind.LAMBDA_INVOKE:
-        function = payload.get("FunctionName")
-        if not isinstance(function, str) or not function:
-            raise StatesFailure(STATES_RUNTIME, f"lambda:invoke needs a FunctionName string, got {function!r}")
-        result = _invoke(rc, function, payload.get("Payload", {}))
-        return {
-            "ExecutedVersion": "$LATEST",
-            "Payload": result,
-            "SdkHttpMetadata": {"HttpStatusCode": 200},
-            "SdkResponseMetadata": {"RequestId": str(uuid.uuid4())},
-            "StatusCode": 200,
-        }
+        return _lambda_invoke(rc, payload)
     return _start_execution(rc, kind, payload)
+
+
+_INVOCATION_TYPES = {"RequestResponse": 200, "Event": 202, "DryRun": 204}
+_LOG_TYPES = ("None", "Tail")
+
+
+def _lambda_invoke(rc: RunContext, params: dict[str, Any]) -> Any:
+    """`arn:aws:states:::lambda:invoke`: the Lambda Invoke API's parameters, its response shape.
+
+    The Payload reaches the function as Lambda would parse the request body: an object as it is, a string as
+    the JSON it encodes (`"{\"a\": 1}"` arrives as {"a": 1}), no Payload (or null) as {}. InvocationType Event
+    runs the function and returns 202 without its result or its error (AWS queues it); DryRun only checks the
+    parameters (204). LogType Tail adds a LogResult, empty here because local functions have no Lambda log."""
+    function = params.get("FunctionName")
+    if not isinstance(function, str) or not function:
+        raise StatesFailure(STATES_RUNTIME, f"lambda:invoke needs a FunctionName string, got {function!r}")
+    invocation = params.get("InvocationType", "RequestResponse")
+    log_type = params.get("LogType", "None")
+    qualifier = params.get("Qualifier")
+    if invocation not in _INVOCATION_TYPES or log_type not in _LOG_TYPES:
+        given = f"InvocationType {invocation!r}" if invocation not in _INVOCATION_TYPES else f"LogType {log_type!r}"
+        raise StatesFailure(
+            "Lambda.InvalidParameterValueException",
+            f"1 validation error detected: {given} failed to satisfy constraint: Member must satisfy enum value set: "
+            f"{list(_INVOCATION_TYPES) if invocation not in _INVOCATION_TYPES else list(_LOG_TYPES)}",
+        )
+    event = _request_body(params.get("Payload"))
+    result: Any = None
+    if invocation == "RequestResponse":
+        result = _invoke(rc, function, event)
+    elif invocation == "Event":
+        with contextlib.suppress(StatesFailure):  # an asynchronous invocation's failure is not the task's
+            _invoke(rc, function, event)
+        result = ""
+    response: dict[str, Any] = {
+        "ExecutedVersion": qualifier if isinstance(qualifier, str) and qualifier.isdigit() else "$LATEST",
+    }
+    if log_type == "Tail":
+        response["LogResult"] = ""
+    if invocation != "DryRun":
+        response["Payload"] = result
+    response.update(
+        SdkHttpMetadata={"HttpStatusCode": _INVOCATION_TYPES[invocation]},
+        SdkResponseMetadata={"RequestId": str(uuid.uuid4())},
+        StatusCode=_INVOCATION_TYPES[invocation],
+    )
+    return response
+
+
+def _request_body(payload: Any) -> Any:
+    if payload is None:
+        return {}
+    if not isinstance(payload, str):
+        return payload
+    try:
+        return json.loads(payload)
+    except ValueError:
+        raise StatesFailure(
+            "Lambda.InvalidRequestContentException",
+            "Could not parse request body into json: the Payload string is not JSON "
+            "(Lambda reads a string Payload as the JSON document it encodes)",
+        ) from None
 
 
 def _invoke(rc: RunContext, function: str, payload: Any) -> Any:

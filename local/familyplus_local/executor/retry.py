@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 
-from .errors import STATES_ALL, STATES_RUNTIME, STATES_TASK_FAILED, STATES_TIMEOUT
+from .errors import STATES_ALL, STATES_DATA_LIMIT_EXCEEDED, STATES_RUNTIME, STATES_TASK_FAILED, STATES_TIMEOUT
 from .expressions.jsonpath.paths import JsonPath
 
 
@@ -40,14 +40,14 @@ def matches(error_equals: tuple[str, ...], error: str) -> bool:
     """Does an ErrorEquals list match `error`?
 
     - States.Runtime is never caught nor retried (AWS: it always fails the execution);
-    - States.ALL matches every other error;
+    - States.ALL matches every other error but States.DataLimitExceeded, which only its own name catches;
     - States.TaskFailed matches every other error except States.Timeout;
     - anything else matches by exact name.
     """
     if error == STATES_RUNTIME:
         return False
     for name in error_equals:
-        if name in (error, STATES_ALL):
+        if name == error or (name == STATES_ALL and error != STATES_DATA_LIMIT_EXCEEDED):
             return True
         if name == STATES_TASK_FAILED and error != STATES_TIMEOUT:
             return True

@@ -265,10 +265,10 @@ def test_map_selector_and_parameters_are_exclusive() -> None:
 def test_lambda_invoke_parameters_are_checked() -> None:
     def mutate(definition: dict[str, Any]) -> None:
         definition["States"]["Call"].update(
-            Resource="arn:aws:states:::lambda:invoke", Parameters={"FunctionName": "f", "InvocationType": "Event"}
+            Resource="arn:aws:states:::lambda:invoke", Parameters={"FunctionName": "f", "Tenant": "x"}
         )
 
-    assert "parameter 'InvocationType' of arn:aws:states:::lambda:invoke is not supported" in refused(mutate)
+    assert "parameter 'Tenant' of arn:aws:states:::lambda:invoke is not supported" in refused(mutate)
 
 
 def test_every_problem_is_listed() -> None:

@@ -133,7 +133,6 @@ def test_context_object() -> None:
                     "machineName.$": "$$.StateMachine.Name",
                     "state.$": "$$.State.Name",
                     "entered.$": "$$.State.EnteredTime",
-                    "retries.$": "$$.State.RetryCount",
                 },
             },
         ),
@@ -149,7 +148,6 @@ def test_context_object() -> None:
         "machineName": "Pipeline",
         "state": "Read",
         "entered": "2024-01-01T00:00:05.000Z",
-        "retries": 0,
     }
 
 

@@ -1,5 +1,6 @@
 """Reading (and validating) what a distributed Map adds: ProcessorConfig Mode/ExecutionType, Label, ItemReader,
-ItemBatcher, ResultWriter and the tolerated-failure thresholds. Those fields are refused on an inline Map, and
+ItemBatcher, ResultWriter and the tolerated-failure thresholds. With an ItemReader the items come from the object it
+reads, and an ItemsPath is accepted but not used, as AWS does. Those fields are refused on an inline Map, and
 every variant the executor does not implement (other readers, input types, WriterConfig, ...) is refused here."""
 
 from __future__ import annotations
@@ -57,12 +58,6 @@ def read_distributed(r: Reader, raw: dict[str, Any], pointer: str, label: str, n
                     label,
                 )
         return None
-    if "ItemReader" in raw and "ItemsPath" in raw:
-        r.problem(
-            f"{pointer}/ItemsPath",
-            "ItemsPath cannot be combined with ItemReader (the items come from the object the reader gets)",
-            label,
-        )
     r.exclusive(raw, ("ToleratedFailureCount", "ToleratedFailureCountPath"), pointer, label)
     r.exclusive(raw, ("ToleratedFailurePercentage", "ToleratedFailurePercentagePath"), pointer, label)
     count = r.number(raw, "ToleratedFailureCount", pointer, label, minimum=0)
@@ -87,10 +82,11 @@ def _ref(r: Reader, obj: dict[str, Any], key: str, pointer: str, label: str) -> 
 
 
 def _processor_config(r: Reader, raw: dict[str, Any], pointer: str, label: str) -> tuple[str, str]:
-    processor = raw.get("ItemProcessor")
+    key = "ItemProcessor" if "ItemProcessor" in raw else "Iterator"
+    processor = raw.get(key)
     if not isinstance(processor, dict) or "ProcessorConfig" not in processor:
         return "INLINE", ""
-    where = f"{pointer}/ItemProcessor/ProcessorConfig"
+    where = f"{pointer}/{key}/ProcessorConfig"
     config = processor["ProcessorConfig"]
     if not isinstance(config, dict):
         r.problem(where, f"ProcessorConfig must be an object, got {config!r}", label)
@@ -209,8 +205,6 @@ def _reader(r: Reader, raw: Any, pointer: str, label: str) -> ItemReaderSpec | N
             f"got {None if headers is MISSING else headers!r}",
             label,
         )
-    elif location == "GIVEN" and len(set(headers)) != len(headers):
-        r.problem(f"{where}/CSVHeaders", f"CSVHeaders cannot contain duplicates, got {headers!r}", label)
     elif location == "FIRST_ROW" and headers is not MISSING:
         r.problem(f"{where}/CSVHeaders", "CSVHeaders is only allowed with CSVHeaderLocation GIVEN", label)
     delimiter = config.get("CSVDelimiter", "COMMA")

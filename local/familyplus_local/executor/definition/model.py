@@ -7,6 +7,7 @@ from enum import Enum
 from typing import Any
 
 from ..expressions.jsonpath.choice import ChoiceRule
+from ..expressions.jsonpath.intrinsics.parser import Call
 from ..expressions.jsonpath.paths import JsonPath
 from ..expressions.jsonpath.template import Template
 from ..retry import Catcher, Retrier
@@ -78,8 +79,8 @@ class SucceedState(State):
 class FailState(State):
     error: str | None = None
     cause: str | None = None
-    error_path: JsonPath | None = None
-    cause_path: JsonPath | None = None
+    error_path: JsonPath | Call | None = None  # a reference path or an intrinsic function
+    cause_path: JsonPath | Call | None = None
 
 
 @dataclass(eq=False)

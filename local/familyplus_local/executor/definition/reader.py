@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..errors import Problem
+from ..expressions.jsonpath.intrinsics.parser import Call, is_intrinsic, parse_intrinsic
 from ..expressions.jsonpath.paths import JsonPath, compile_path, compile_reference_path
 from ..expressions.jsonpath.template import Template, compile_template
 
@@ -97,6 +98,17 @@ class Reader:
         except ValueError as exc:
             self.problem(f"{pointer}/{key}", f"{key}: {exc}", label)
             return None
+
+    def path_or_intrinsic(self, obj: dict[str, Any], key: str, pointer: str, label: str) -> JsonPath | Call | None:
+        """Read a field that takes a reference path or an intrinsic function call (Fail's ErrorPath/CausePath)."""
+        value = obj.get(key, MISSING)
+        if isinstance(value, str) and is_intrinsic(value):
+            try:
+                return parse_intrinsic(value)
+            except ValueError as exc:
+                self.problem(f"{pointer}/{key}", f"{key}: {exc}", label)
+                return None
+        return self.path(obj, key, pointer, label, reference=True, default=None, nullable=False)
 
     def number(
         self,

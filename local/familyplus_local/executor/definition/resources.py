@@ -16,7 +16,10 @@ _PLACEHOLDER = re.compile(r"\$\{[^}]*\}")
 _SERVICE = {kind.value: kind for kind in ResourceKind if kind.value.startswith("arn:aws:states:::")}
 # Parameters each service integration accepts (a trailing `.$` is allowed on each).
 _PARAMETERS = {
-    ResourceKind.LAMBDA_INVOKE: ({"FunctionName"}, {"FunctionName", "Payload"}),
+    ResourceKind.LAMBDA_INVOKE: (
+        {"FunctionName"},
+        {"FunctionName", "Payload", "ClientContext", "InvocationType", "LogType", "Qualifier"},
+    ),
     ResourceKind.START_EXECUTION: ({"StateMachineArn"}, {"StateMachineArn", "Input", "Name"}),
     ResourceKind.START_EXECUTION_SYNC: ({"StateMachineArn"}, {"StateMachineArn", "Input", "Name"}),
     ResourceKind.START_EXECUTION_SYNC2: ({"StateMachineArn"}, {"StateMachineArn", "Input", "Name"}),

@@ -156,8 +156,8 @@ class StateBuilder:
             **common,
             error=r.string(raw, "Error", pointer, label),
             cause=r.string(raw, "Cause", pointer, label),
-            error_path=r.path(raw, "ErrorPath", pointer, label, reference=True, default=None, nullable=False),
-            cause_path=r.path(raw, "CausePath", pointer, label, reference=True, default=None, nullable=False),
+            error_path=r.path_or_intrinsic(raw, "ErrorPath", pointer, label),
+            cause_path=r.path_or_intrinsic(raw, "CausePath", pointer, label),
         )
 
     def _parallel(self, raw: dict[str, Any], pointer: str, label: str, common: dict[str, Any]) -> State:
@@ -182,9 +182,8 @@ class StateBuilder:
         if key not in raw:
             r.problem(pointer, "a Map needs an ItemProcessor (or the legacy Iterator)", label)
         else:
-            processor = self.build_machine(
-                r, raw[key], f"{pointer}/{key}", "processor" if key == "ItemProcessor" else "branch"
-            )
+            # The legacy Iterator takes what an ItemProcessor takes, ProcessorConfig included.
+            processor = self.build_machine(r, raw[key], f"{pointer}/{key}", "processor")
         results = self._results({k: v for k, v in raw.items() if k != "Parameters"}, pointer, label, common)
         selector_key = "ItemSelector" if "ItemSelector" in raw else "Parameters"
         concurrency = r.number(raw, "MaxConcurrency", pointer, label, minimum=0)

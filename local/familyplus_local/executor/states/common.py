@@ -12,6 +12,7 @@ from ..definition.model import ResultState, State
 from ..errors import STATES_RUNTIME, STATES_TIMEOUT, StatesFailure
 from ..expressions.env import Env
 from ..expressions.jsonpath.processing import build, merge_result, select
+from ..quotas import check_payload
 from ..retry import RetryCounter, find_catcher
 
 Outcome = tuple[Any, str | None]  # (state output, next state name or None when the branch ends)
@@ -54,9 +55,10 @@ def succeed(
 ) -> Any:
     """Record `event` (TaskSucceeded, ParallelStateSucceeded, MapStateSucceeded) with the raw result, then apply
     ResultSelector → ResultPath → OutputPath; returns the state's output."""
+    check_payload(result, state.name)
     rc.emit(event, frame, state.name, attempt=attempt, output=result)
     output = merge_result(state.result_path, state_input, build(state.result_selector, result, env), state.name)
-    return select(state.output_path, output, env, "OutputPath", state.name)
+    return check_payload(select(state.output_path, output, env, "OutputPath", state.name), state.name)
 
 
 def error_output(failure: StatesFailure) -> dict[str, Any]:

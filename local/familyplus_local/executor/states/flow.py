@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from ..context import Frame, RunContext
 from ..definition.model import ChoiceState, FailState, PassState, State, SucceedState, WaitState
 from ..errors import STATES_NO_CHOICE_MATCHED, STATES_RUNTIME, StatesFailure
+from ..expressions.env import Env
+from ..expressions.jsonpath.intrinsics import Call, evaluate
+from ..expressions.jsonpath.paths import JsonPath
 from ..expressions.jsonpath.processing import build, merge_result, read_value, select
+from ..quotas import check_payload
 from ..timestamps import parse_timestamp
 from .common import Outcome, enter, leave
 
@@ -19,7 +24,7 @@ def run_pass(rc: RunContext, state: State, state_input: Any, frame: Frame) -> Ou
     result = state.result if state.has_result else build(state.parameters, effective, env)
     output = merge_result(state.result_path, state_input, result, state.name)
     output = select(state.output_path, output, env, "OutputPath", state.name)
-    leave(rc, state, frame, output)
+    leave(rc, state, frame, check_payload(output, state.name))
     return output, state.next
 
 
@@ -34,7 +39,7 @@ def run_choice(rc: RunContext, state: State, state_input: Any, frame: Frame) -> 
             f"No Matches! No Choice rule of state {state.name!r} matched and it has no Default",
         )
     output = select(state.output_path, effective, env, "OutputPath", state.name)
-    leave(rc, state, frame, output)
+    leave(rc, state, frame, check_payload(output, state.name))
     return output, target
 
 
@@ -46,9 +51,12 @@ def run_wait(rc: RunContext, state: State, state_input: Any, frame: Frame) -> Ou
         seconds = state.seconds
     elif state.seconds_path is not None:
         value = read_value(state.seconds_path, effective, env, "SecondsPath", state.name)
-        if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+        # AWS: SecondsPath must resolve to a non-negative integer; 1.5 (or "5") fails the execution.
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
             raise StatesFailure(
-                STATES_RUNTIME, f"State {state.name!r}: SecondsPath must give a non-negative number, got {value!r}"
+                STATES_RUNTIME,
+                f"An error occurred while executing the state {state.name!r}. "
+                f"The SecondsPath parameter does not reference a valid integer value: {json.dumps(value)}",
             )
         seconds = float(value)
     else:
@@ -63,7 +71,7 @@ def run_wait(rc: RunContext, state: State, state_input: Any, frame: Frame) -> Ou
         seconds = max(0.0, (moment - rc.clock.now()).total_seconds())
     rc.sleep(seconds, frame)
     output = select(state.output_path, effective, env, "OutputPath", state.name)
-    leave(rc, state, frame, output)
+    leave(rc, state, frame, check_payload(output, state.name))
     return output, state.next
 
 
@@ -72,7 +80,7 @@ def run_succeed(rc: RunContext, state: State, state_input: Any, frame: Frame) ->
     env = rc.env(frame, state.name, enter(rc, state, state_input, frame))
     effective = select(state.input_path, state_input, env, "InputPath", state.name)
     output = select(state.output_path, effective, env, "OutputPath", state.name)
-    leave(rc, state, frame, output)
+    leave(rc, state, frame, check_payload(output, state.name))
     return output, None
 
 
@@ -83,13 +91,17 @@ def run_fail(rc: RunContext, state: State, state_input: Any, frame: Frame) -> Ou
     env = rc.env(frame, state.name, enter(rc, state, state_input, frame))
     error, cause = state.error, state.cause
     if state.error_path is not None:
-        error = _text(read_value(state.error_path, state_input, env, "ErrorPath", state.name), "ErrorPath", state.name)
+        error = _text(state.error_path, state_input, env, "ErrorPath", state.name)
     if state.cause_path is not None:
-        cause = _text(read_value(state.cause_path, state_input, env, "CausePath", state.name), "CausePath", state.name)
+        cause = _text(state.cause_path, state_input, env, "CausePath", state.name)
     raise StatesFailure(error or "", cause)
 
 
-def _text(value: Any, field: str, state: str) -> str:
+def _text(source: JsonPath | Call, state_input: Any, env: Env, field: str, state: str) -> str:
+    if isinstance(source, Call):
+        value = evaluate(source, state_input, env)
+    else:
+        value = read_value(source, state_input, env, field, state)
     if not isinstance(value, str):
         raise StatesFailure(STATES_RUNTIME, f"State {state!r}: {field} must select a string, got {value!r}")
     return value

@@ -3,9 +3,9 @@ and grouped into child inputs (ItemBatcher).
 
 Parsing follows AWS: a JSON object must hold an array; JSONL is one JSON value per line; CSV rows become
 objects of strings keyed by the header row (FIRST_ROW) or the given CSVHeaders (GIVEN). MaxItems 0 means no
-limit and is capped at 100,000,000. Failures are States.ItemReaderFailed. On purpose, a CSV row whose number
-of fields differs from the number of headers is an error naming the row (AWS does not document what it does
-with ragged rows), because a family's batch must never lose or invent a value unnoticed."""
+limit and is capped at 100,000,000. Failures are States.ItemReaderFailed. Like AWS, a CSV row with fewer
+fields than headers gets "" for the missing ones, extra fields past the last header are dropped, and duplicate
+headers (from the first row or CSVHeaders) fail the reader."""
 
 from __future__ import annotations
 
@@ -88,28 +88,27 @@ def _jsonl(text: str, limit: int, where: str) -> list[Any]:
 
 def _csv(text: str, spec: ItemReaderSpec, limit: int, where: str) -> list[Any]:
     rows = csv.reader(io.StringIO(text, newline=""), delimiter=spec.csv_delimiter, strict=True)
-    headers: list[str] | None = list(spec.csv_headers) if spec.csv_header_location == "GIVEN" else None
+    headers: list[str] | None = _headers(list(spec.csv_headers)) if spec.csv_header_location == "GIVEN" else None
     items: list[Any] = []
     try:
         for row in rows:
             if not row or (len(row) == 1 and not row[0].strip()):
                 continue  # blank line
             if headers is None:
-                if len(set(row)) != len(row):
-                    raise StatesFailure(STATES_ITEM_READER_FAILED, f"{where}: CSV headers cannot contain duplicates")
-                headers = row
+                headers = _headers(row)
                 continue
             if len(items) >= limit:
                 break
-            if len(row) != len(headers):
-                raise StatesFailure(
-                    STATES_ITEM_READER_FAILED,
-                    f"{where} line {rows.line_num}: {len(row)} fields for {len(headers)} headers {headers}",
-                )
-            items.append(dict(zip(headers, row, strict=True)))
+            items.append({header: row[i] if i < len(row) else "" for i, header in enumerate(headers)})
     except csv.Error as exc:
         raise StatesFailure(STATES_ITEM_READER_FAILED, f"{where} line {rows.line_num}: bad CSV: {exc}") from None
     return items
+
+
+def _headers(row: list[str]) -> list[str]:
+    if len(set(row)) != len(row):
+        raise StatesFailure(STATES_ITEM_READER_FAILED, "CSV headers cannot contain duplicates.")
+    return row
 
 
 def make_batches(spec: ItemBatcherSpec, items: list[Any], effective: Any, env: Env, state: str) -> list[Any]:

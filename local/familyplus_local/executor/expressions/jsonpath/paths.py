@@ -166,9 +166,12 @@ def _parse_bracket(body: str, i: int) -> tuple[Step, int] | None:
     """Parse `['name']`, `["name"]` or `[3]` starting at body[i] == '['; return (step, next index)."""
     n = len(body)
     if i + 1 < n and body[i + 1] in "'\"":
+        # Like AWS (Jayway JsonPath), a backslash is kept in the name: $['a\"b'] names the key a\"b. It still
+        # stops the quote after it from closing the name.
         quote, j, chars = body[i + 1], i + 2, []
         while j < n and body[j] != quote:
             if body[j] == "\\" and j + 1 < n:
+                chars.append(body[j])
                 j += 1
             chars.append(body[j])
             j += 1

@@ -10,11 +10,12 @@ import base64
 import binascii
 import hashlib
 import json
+import math
 import random
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import Any
 
 MAX_ARRAY = 1000  # AWS: States.ArrayRange returns at most 1000 items
@@ -42,8 +43,9 @@ def _need(cond: bool, message: str) -> None:
 
 def _integer(value: Any, what: str) -> int:
     _need(_is_number(value), f"{what} must be a number, got {json.dumps(value)}")
-    # AWS rounds non-integer arguments to the nearest integer (Java half-up).
-    return int(Decimal(str(value)).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+    # AWS rounds a non-integer argument the way Java's Math.round does: floor(x + 0.5), so halves go up
+    # towards positive infinity (2.5 -> 3, -1.5 -> -1, -2.5 -> -2). Decimal keeps 0.49999999999999994 exact.
+    return math.floor(Decimal(str(value)) + Decimal("0.5"))
 
 
 def _array(value: Any, what: str = "the first argument") -> list[Any]:
@@ -95,6 +97,8 @@ def _format(values: list[Any], args: tuple[Any, ...], rng: random.Random) -> str
 
 def _string_to_json(values: list[Any], args: tuple[Any, ...], rng: random.Random) -> Any:
     text = _string(values[0], "the argument")
+    if not text.strip():
+        return None  # AWS: an empty or blank string parses to null
     try:
         return json.loads(text)
     except json.JSONDecodeError as exc:
