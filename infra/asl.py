@@ -6,20 +6,16 @@ No CDK here, so the tests can check the definitions directly and the stack can d
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from familyplus.catalog import WorkflowSpec
+from familyplus_local.executor.definition import substitutions
+from familyplus_local.executor.errors import DefinitionError, Problem
 
-PLACEHOLDER = re.compile(r"\$\{([A-Za-z][A-Za-z0-9]*)\}")
 START_EXECUTION = "arn:aws:states:::states:startExecution"
-
-
-class DefinitionError(ValueError):
-    """Raised when an ASL file is missing, is not JSON, or references something the catalog does not have."""
 
 
 @dataclass(frozen=True)
@@ -44,7 +40,7 @@ class Definition:
 
     @property
     def placeholders(self) -> set[str]:
-        return set(PLACEHOLDER.findall(self.text))
+        return substitutions.names(self.document)
 
     def tasks(self) -> Iterator[tuple[str, dict[str, Any]]]:
         """Every Task state, at any depth (Parallel branches, Map processors)."""
@@ -57,8 +53,7 @@ class Definition:
             resource = str(task.get("Resource", ""))
             if not resource.startswith(START_EXECUTION):
                 continue
-            target = json.dumps(task.get("Parameters", {}))
-            for key in PLACEHOLDER.findall(target):
+            for key in substitutions.names(task.get("Parameters", {})):
                 children[key] = children.get(key, False) or ".sync" in resource
         return children
 
@@ -66,15 +61,14 @@ class Definition:
         """Every Map in DISTRIBUTED mode. A Label is required (IAM scopes the child executions by it) and a
         ResultWriter Prefix must be static (IAM scopes the writes by it)."""
         found: list[DistributedMap] = []
-        for name, state in states(self.document):
+        for pointer, name, state in _walk(self.document, ""):
             config = state.get("ItemProcessor", {}).get("ProcessorConfig", {})
             if state.get("Type") != "Map" or config.get("Mode") != "DISTRIBUTED":
                 continue
             label = state.get("Label")
             if not isinstance(label, str) or not label:
-                raise DefinitionError(
-                    f"{self.path.name}: Distributed Map {name!r} needs a Label (IAM scopes its child executions by it)"
-                )
+                problem = f"Distributed Map {name!r} needs a Label (IAM scopes its child executions by it)"
+                raise DefinitionError([Problem(pointer, problem)], source=self.path.name)
             reader = state.get("ItemReader")
             key = (reader or {}).get("Parameters", {}).get("Key")
             writer = state.get("ResultWriter")
@@ -82,10 +76,9 @@ class Definition:
             if writer is not None:
                 parameters = writer.get("Parameters", {})
                 if "Prefix.$" in parameters:
-                    raise DefinitionError(
-                        f"{self.path.name}: Distributed Map {name!r}: ResultWriter Prefix must be "
-                        "static (IAM scopes the writes by it)"
-                    )
+                    problem = f"Distributed Map {name!r}: ResultWriter Prefix must be static (IAM scopes the writes)"
+                    where = f"{pointer}/ResultWriter/Parameters/Prefix.$"
+                    raise DefinitionError([Problem(where, problem)], source=self.path.name)
                 prefix = str(parameters.get("Prefix", ""))
             found.append(DistributedMap(name, label, reader is not None, key if isinstance(key, str) else None, prefix))
         return found
@@ -93,36 +86,43 @@ class Definition:
 
 def states(document: Mapping[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
     """(name, state) for every state of a definition, recursing into Parallel branches and Map processors."""
-    for name, state in document.get("States", {}).items():
+    for _, name, state in _walk(document, ""):
         yield name, state
-        for branch in state.get("Branches", []):
-            yield from states(branch)
+
+
+def _walk(document: Mapping[str, Any], pointer: str) -> Iterator[tuple[str, str, dict[str, Any]]]:
+    """(JSON pointer, name, state) for every state, at any depth."""
+    for name, state in document.get("States", {}).items():
+        here = f"{pointer}/States/{name.replace('~', '~0').replace('/', '~1')}"
+        yield here, name, state
+        for index, branch in enumerate(state.get("Branches", [])):
+            yield from _walk(branch, f"{here}/Branches/{index}")
         for key in ("ItemProcessor", "Iterator"):
             if key in state:
-                yield from states(state[key])
+                yield from _walk(state[key], f"{here}/{key}")
 
 
 def load(workflow: WorkflowSpec, directory: Path) -> Definition:
     path = directory / workflow.file_name
     if not path.is_file():
-        raise DefinitionError(f"workflow {workflow.name!r}: {path} does not exist")
+        raise DefinitionError([Problem("", f"workflow {workflow.name!r}: {path} does not exist")])
     text = path.read_text(encoding="utf-8")
     try:
         document = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise DefinitionError(f"{path}: not valid JSON at line {exc.lineno}: {exc.msg}") from exc
+        problem = Problem("", f"not valid JSON at line {exc.lineno}: {exc.msg}")
+        raise DefinitionError([problem], source=str(path)) from exc
     if not isinstance(document, dict) or "States" not in document or "StartAt" not in document:
-        raise DefinitionError(f"{path}: not a state machine definition (no StartAt/States)")
+        raise DefinitionError([Problem("", "not a state machine definition (no StartAt/States)")], source=str(path))
     return Definition(workflow, path, text, document)
 
 
 def check_placeholders(definition: Definition, known: Sequence[str]) -> None:
     unknown = sorted(definition.placeholders - set(known))
     if unknown:
-        raise DefinitionError(
-            f"{definition.path.name}: unknown substitution(s) {', '.join('${' + u + '}' for u in unknown)}; "
-            f"the catalog provides: {', '.join(sorted(known))}"
-        )
+        used = ", ".join("${" + u + "}" for u in unknown)
+        problem = Problem("", f"unknown substitution(s) {used}; the catalog provides: {', '.join(sorted(known))}")
+        raise DefinitionError([problem], source=definition.path.name)
 
 
 def creation_order(definitions: Sequence[Definition]) -> list[Definition]:
@@ -136,7 +136,8 @@ def creation_order(definitions: Sequence[Definition]) -> list[Definition]:
             return
         name = definition.workflow.name
         if name in visiting:
-            raise DefinitionError(f"workflows start each other in a cycle: {' -> '.join([*visiting, name])}")
+            problem = Problem("", f"workflows start each other in a cycle: {' -> '.join([*visiting, name])}")
+            raise DefinitionError([problem], source=definition.path.name)
         visiting.append(name)
         for key in sorted(definition.placeholders & by_key.keys()):
             visit(by_key[key])

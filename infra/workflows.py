@@ -20,6 +20,7 @@ from constructs import Construct
 
 from familyplus.catalog import WorkflowSpec, pascal
 from familyplus.models.keys import BATCH_MANIFEST_PREFIX
+from familyplus_local.executor.errors import DefinitionError, Problem
 from infra import asl
 from infra.config import DeployConfig
 from infra.nag import acknowledge, wildcard_resource
@@ -173,10 +174,10 @@ class Workflows(Construct):
         if not any(m.reads or m.writer_prefix is not None for m in maps):
             return
         if self.bucket is None:
-            raise asl.DefinitionError(
-                f"{definition.path.name}: a Distributed Map reads or writes S3 but the "
-                "Workflows construct was given no bucket"
+            problem = Problem(
+                "", "a Distributed Map reads or writes S3 but the Workflows construct was given no bucket"
             )
+            raise DefinitionError([problem], source=definition.path.name)
         reads = sorted({m.reader_key or f"{BATCH_MANIFEST_PREFIX}*" for m in maps if m.reads})
         writes = sorted(
             {

@@ -8,13 +8,11 @@ from __future__ import annotations
 
 import json
 import os
-import re
 from pathlib import Path
 from typing import Any
 
 from familyplus.catalog import WORKFLOWS
-
-_PLACEHOLDER = re.compile(r"\$\{([A-Za-z0-9_]+)\}")
+from familyplus_local.executor.definition import substitutions
 
 
 class WorkflowNotFoundError(LookupError):
@@ -39,11 +37,11 @@ def samples_dir() -> Path:
     return Path(configured) if configured else Path(__file__).resolve().parents[2] / "samples"
 
 
-def substitute(text: str, values: dict[str, str]) -> str:
-    missing = sorted({name for name in _PLACEHOLDER.findall(text) if name not in values})
+def substitute(document: Any, values: dict[str, str]) -> Any:
+    missing = sorted(substitutions.names(document) - values.keys())
     if missing:
         raise UnresolvedPlaceholderError(f"no value for placeholder(s): {', '.join(missing)}")
-    return _PLACEHOLDER.sub(lambda m: values[m.group(1)], text)
+    return substitutions.substitute(document, values)
 
 
 def load_workflow(name: str, values: dict[str, str]) -> dict[str, Any]:
@@ -53,5 +51,5 @@ def load_workflow(name: str, values: dict[str, str]) -> dict[str, Any]:
     path = statemachines_dir() / f"{name}.asl.json"
     if not path.is_file():
         raise WorkflowNotFoundError(f"definition file not found: {path}")
-    definition: dict[str, Any] = json.loads(substitute(path.read_text(encoding="utf-8"), values))
+    definition: dict[str, Any] = substitute(json.loads(path.read_text(encoding="utf-8")), values)
     return definition

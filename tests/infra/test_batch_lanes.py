@@ -1,4 +1,4 @@
-"""Issue 5 in the stack: both scheduled jobs get their EventBridge Scheduler target, and the batch-lane
+"""Scheduled jobs and batch lanes in the stack: both jobs get their EventBridge Scheduler target, and the batch-lane
 workflows (daily_podcasts, batch_responses) get exactly the grants their definitions need — no more."""
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from familyplus.catalog import WORKFLOWS
+from familyplus_local.executor.errors import DefinitionError
 from infra import asl
 from tests.infra.conftest import Synth
 
@@ -131,5 +132,5 @@ def test_a_distributed_map_without_a_label_is_refused(tmp_path: Path) -> None:
     del document["States"]["ProcessResponses"]["Label"]
     (tmp_path / "batch_responses.asl.json").write_text(json.dumps(document))
     (workflow,) = [w for w in WORKFLOWS if w.name == "batch_responses"]
-    with pytest.raises(asl.DefinitionError, match="needs a Label"):
+    with pytest.raises(DefinitionError, match="needs a Label"):
         asl.load(workflow, tmp_path).distributed_maps()

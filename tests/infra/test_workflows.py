@@ -4,13 +4,14 @@ synthesized definitions; Standard type, full logging, tracing; grants derived fr
 from __future__ import annotations
 
 import json
-import re
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from familyplus.catalog import STAGES, WORKFLOWS, StageSpec, WorkflowSpec
+from familyplus_local.executor.definition import substitutions
+from familyplus_local.executor.errors import DefinitionError
 from infra import asl
 from tests.infra.conftest import Synth
 
@@ -92,9 +93,10 @@ def _substituted(synth: Synth, props: dict[str, Any]) -> dict[str, Any]:
         k: f"arn:aws:lambda:::function:{v['Fn::GetAtt'][0] if 'Fn::GetAtt' in v else v['Ref']}"
         for k, v in props.get("DefinitionSubstitutions", {}).items()
     }
-    missing = set(re.findall(r"\$\{([A-Za-z0-9]+)\}", text)) - values.keys()
+    document = json.loads(text)
+    missing = substitutions.names(document) - values.keys()
     assert not missing, f"placeholders without a substitution: {missing}"
-    return dict(json.loads(re.sub(r"\$\{([A-Za-z0-9]+)\}", lambda m: values[m.group(1)], text)))
+    return dict(substitutions.substitute(document, values))
 
 
 def test_synthesized_definitions_keep_the_policy_and_point_each_task_at_its_stage(synth: Synth) -> None:
@@ -228,7 +230,7 @@ def test_unknown_placeholder_is_refused_naming_it(tmp_path: Path) -> None:
             "States": {"P": _task("arn:aws:states:::lambda:invoke", {"FunctionName": "${TypoFunctionArn}"}, None)},
         },
     )
-    with pytest.raises(Exception, match=r"unknown substitution\(s\) \$\{TypoFunctionArn\}"):
+    with pytest.raises(DefinitionError, match=r"unknown substitution\(s\) \$\{TypoFunctionArn\}"):
         _small_stack(tmp_path, [WorkflowSpec("parent", "p")])
 
 
@@ -240,10 +242,10 @@ def test_workflows_starting_each_other_in_a_cycle_are_refused(tmp_path: Path) ->
             me,
             {"StartAt": "S", "States": {"S": _task(start, {"StateMachineArn": f"${{{other}StateMachineArn}}"}, None)}},
         )
-    with pytest.raises(Exception, match="cycle"):
+    with pytest.raises(DefinitionError, match="cycle"):
         _small_stack(tmp_path, [WorkflowSpec("parent", "p"), WorkflowSpec("child", "c")])
 
 
 def test_missing_asl_file_is_named(tmp_path: Path) -> None:
-    with pytest.raises(Exception, match=r"workflow 'parent': .*parent\.asl\.json does not exist"):
+    with pytest.raises(DefinitionError, match=r"workflow 'parent': .*parent\.asl\.json does not exist"):
         _small_stack(tmp_path, [WorkflowSpec("parent", "p")])

@@ -34,14 +34,18 @@ class Problem:
 
 
 class DefinitionError(ValueError):
-    """Raised by `load_definition` when a definition is malformed or uses something this executor does not
-    support. Every problem found is listed (`problems`), each naming the JSON pointer of the offending field,
-    e.g. ``/States/Transcribe/HeartbeatSeconds``, and the state it belongs to."""
+    """Raised when a definition cannot be used: by `load_definition` when it is malformed or uses something
+    this executor does not support, and by the CDK stack when it names something the catalog does not have or
+    that IAM cannot scope. Every problem found is listed (`problems`), each naming the JSON pointer of the
+    offending field, e.g. ``/States/Transcribe/HeartbeatSeconds``, and the state it belongs to; `source` names
+    the file when one is known."""
 
-    def __init__(self, problems: list[Problem]):
+    def __init__(self, problems: list[Problem], *, source: str | None = None):
         self.problems = list(problems)
+        self.source = source
         lines = "\n".join(f"  - {p}" for p in self.problems)
-        super().__init__(f"invalid state machine definition ({len(self.problems)} problem(s)):\n{lines}")
+        where = f"{source}: " if source else ""
+        super().__init__(f"{where}invalid state machine definition ({len(self.problems)} problem(s)):\n{lines}")
 
 
 class RedriveError(ValueError):

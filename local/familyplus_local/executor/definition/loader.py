@@ -7,12 +7,12 @@ rather than skipped at run time.
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from ..errors import DefinitionError, Problem
+from . import substitutions as placeholders
 from .model import ChoiceState, Machine, ResultState, State, StateMachine
 from .reader import MISSING, Reader
 from .states import StateBuilder
@@ -22,7 +22,6 @@ _MACHINE_FIELDS = {
     "branch": {"StartAt", "States", "Comment"},
     "processor": {"StartAt", "States", "Comment", "ProcessorConfig"},
 }
-_PLACEHOLDER = re.compile(r"\$\{([^}]*)\}")
 MAX_STATE_NAME = 80
 
 
@@ -31,13 +30,17 @@ def load_definition(
 ) -> StateMachine:
     """Parse and validate a definition: a dict, JSON text, or the path of a `.asl.json` file.
 
-    `substitutions` replaces `${Key}` placeholders in string values, like CDK's DefinitionSubstitutions.
+    `substitutions` replaces `${Key}` placeholders, like CDK's DefinitionSubstitutions (see `substitutions`).
     Raises DefinitionError listing every problem (unsupported fields/types/resources, bad transitions, ...).
     """
     document = _read(source)
-    document = _substitute(document, dict(substitutions or {}))
+    if substitutions:
+        document = placeholders.substitute(document, substitutions)
     reader = Reader()
-    _check_placeholders(reader, document, "")
+    for pointer, name in placeholders.find(document):
+        reader.problem(
+            pointer, f"definition substitution ${{{name}}} was not applied (pass substitutions={{{name!r}: ...}})"
+        )
     builder = StateBuilder(reader, lambda r, raw, pointer, kind: _build_machine(builder, raw, pointer, kind))
     machine = _build_machine(builder, document, "", "top")
     timeout: Any = MISSING
@@ -70,34 +73,6 @@ def _read(source: str | Path | Mapping[str, Any]) -> Any:
         return json.loads(text)
     except json.JSONDecodeError as exc:
         raise DefinitionError([Problem("", f"definition is not valid JSON: {exc}")]) from None
-
-
-def _substitute(node: Any, values: dict[str, str]) -> Any:
-    if not values:
-        return node
-    if isinstance(node, str):
-        return _PLACEHOLDER.sub(lambda m: values.get(m.group(1), m.group(0)), node)
-    if isinstance(node, list):
-        return [_substitute(item, values) for item in node]
-    if isinstance(node, dict):
-        return {key: _substitute(value, values) for key, value in node.items()}
-    return node
-
-
-def _check_placeholders(reader: Reader, node: Any, pointer: str) -> None:
-    if isinstance(node, str):
-        for match in _PLACEHOLDER.finditer(node):
-            reader.problem(
-                pointer,
-                f"definition substitution {match.group(0)} was not applied "
-                f"(pass substitutions={{{match.group(1)!r}: ...}})",
-            )
-    elif isinstance(node, list):
-        for index, item in enumerate(node):
-            _check_placeholders(reader, item, f"{pointer}/{index}")
-    elif isinstance(node, dict):
-        for key, value in node.items():
-            _check_placeholders(reader, value, f"{pointer}/{key}")
 
 
 def _build_machine(builder: StateBuilder, raw: Any, pointer: str, kind: str) -> Machine | None:

@@ -7,11 +7,11 @@ from typing import Any
 
 from .model import ResourceKind
 from .reader import Reader
+from .substitutions import PLACEHOLDER
 
 _LAMBDA_ARN = re.compile(
     r"^arn:aws[a-zA-Z-]*:lambda:[a-z0-9-]+:\d{12}:function:[A-Za-z0-9_-]{1,64}(:[A-Za-z0-9_$-]+)?$"
 )
-_PLACEHOLDER = re.compile(r"\$\{[^}]*\}")
 
 _SERVICE = {kind.value: kind for kind in ResourceKind if kind.value.startswith("arn:aws:states:::")}
 # Parameters each service integration accepts (a trailing `.$` is allowed on each).
@@ -32,7 +32,7 @@ def classify_resource(r: Reader, raw: dict[str, Any], pointer: str, label: str) 
     if not isinstance(resource, str) or not resource:
         r.problem(where, f"a Task needs a Resource string, got {resource!r}", label)
         return None
-    if _PLACEHOLDER.search(resource):
+    if PLACEHOLDER.search(resource):
         r.problem(where, f"Resource {resource!r} still contains a definition substitution placeholder", label)
         return None
     kind = _SERVICE.get(resource)
