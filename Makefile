@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck unit venv clean
+.PHONY: demo test lint typecheck unit venv clean browser-check console-screenshots
 .PHONY: layers synth bootstrap deploy
 
 $(STAMP): requirements.txt requirements-local.txt requirements-dev.txt pyproject.toml
@@ -22,8 +22,17 @@ demo: $(STAMP)
 	$(BIN)/familyplus demo
 
 ## test: lint, type-check and run the whole test suite
-test: $(STAMP) lint typecheck
+test: $(STAMP) lint typecheck browser-check
 	$(BIN)/pytest -q
+
+# The console's browser tests need Chromium (`apt-get install chromium`); say so loudly before they skip.
+browser-check:
+	@command -v chromium >/dev/null 2>&1 || [ -n "$$FAMILYPLUS_CHROMIUM" ] || \
+	  echo "*** Chromium not found: the console's browser tests will be SKIPPED (FAIL under CI=true). Install it: sudo apt-get install -y chromium ***"
+
+## console-screenshots: refresh docs/console/*.png (the README's) from the browser tests
+console-screenshots: $(STAMP)
+	FAMILYPLUS_SCREENSHOTS_DIR=docs/console $(BIN)/pytest -q tests/e2e/browser
 
 lint: $(STAMP)
 	$(BIN)/ruff check functions local tests bench infra layers rehearsal app.py
@@ -60,4 +69,4 @@ deploy: $(STAMP) $(CDK)
 	$(CDK) deploy --app "$(CDK_APP)" -c stageName=$(DEPLOY_STAGE) --require-approval broadening
 
 clean:
-	rm -rf $(VENV) .familyplus .pytest_cache .mypy_cache .ruff_cache cdk.out layers/*/build node_modules
+	rm -rf $(VENV) .familyplus test-artifacts .pytest_cache .mypy_cache .ruff_cache cdk.out layers/*/build node_modules

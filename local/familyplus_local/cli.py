@@ -177,6 +177,33 @@ app.add_typer(ops_cli.schedule_app, name="schedule")
 app.add_typer(ops_cli.families_app, name="families")
 
 
+@app.command("console")
+def console_command(
+    host: Annotated[str, typer.Option(help="Interface to listen on (beyond 127.0.0.1 a --token is required).")] = (
+        "127.0.0.1"
+    ),
+    port: Annotated[int, typer.Option(help="TCP port.")] = 8788,
+    token: Annotated[
+        str | None,
+        typer.Option(envvar="FAMILYPLUS_CONSOLE_TOKEN", help="Required by every request (needed off 127.0.0.1)."),
+    ] = None,
+    verbose: Verbose = False,
+) -> None:
+    """The operations console in the browser: executions, their graphs, redrive/stop, metrics, workflows."""
+    from familyplus_local.console.backend import LocalConsoleBackend
+    from familyplus_local.console.server import ConsoleSecurityError, check_binding, run_console
+
+    try:
+        check_binding(host, token)
+    except ConsoleSecurityError as exc:
+        raise _fail(str(exc)) from exc
+    backend = LocalConsoleBackend(_runner(verbose))
+    try:
+        run_console(backend, host=host, port=port, token=token)
+    finally:
+        backend.close()
+
+
 @app.command()
 def search(
     query: str,

@@ -86,6 +86,40 @@ def _parse_when(text: str | None) -> datetime | None:
     return datetime.fromisoformat(text) if text else None
 
 
+def _where(
+    status: str | None,
+    since: datetime | None,
+    until: datetime | None,
+    state_machine_name: str | None,
+    response_id: str | None,
+    family_id: str | None,
+    search: str | None,
+) -> tuple[str, list[Any]]:
+    if status is not None and status not in STATUSES:
+        raise ValueError(f"unknown execution status {status!r} (one of {', '.join(STATUSES)})")
+    clauses: list[str] = []
+    args: list[Any] = []
+    for clause, value in (
+        ("status = ?", status),
+        ("start_date >= ?", _when(since)),
+        ("start_date < ?", _when(until)),
+        ("state_machine_name = ?", state_machine_name),
+        ("json_extract(input, '$.responseId') = ?", response_id),
+        ("json_extract(input, '$.familyId') = ?", family_id),
+    ):
+        if value is not None:
+            clauses.append(clause)
+            args.append(value)
+    if search:
+        # instr, not LIKE: the search text is matched literally (no % or _ wildcards)
+        clauses.append(
+            "(instr(name, ?) > 0 OR instr(coalesce(json_extract(input, '$.responseId'), ''), ?) > 0"
+            " OR instr(coalesce(json_extract(input, '$.familyId'), ''), ?) > 0)"
+        )
+        args.extend([search] * 3)
+    return (f"WHERE {' AND '.join(clauses)}" if clauses else ""), args
+
+
 class SqliteExecutionStore:
     """Executions and their event histories in a SQLite file. Thread-safe (one connection behind a lock)."""
 
@@ -227,28 +261,39 @@ class SqliteExecutionStore:
         limit: int = 100,
         *,
         include_history: bool = True,
+        until: datetime | None = None,
+        response_id: str | None = None,
+        family_id: str | None = None,
+        search: str | None = None,
+        offset: int = 0,
     ) -> list[Execution]:
-        """Executions, newest first, optionally filtered by status, start date (>= since) and state machine."""
-        if status is not None and status not in STATUSES:
-            raise ValueError(f"unknown execution status {status!r} (one of {', '.join(STATUSES)})")
-        clauses: list[str] = []
-        args: list[Any] = []
-        for clause, value in (
-            ("status = ?", status),
-            ("start_date >= ?", _when(since)),
-            ("state_machine_name = ?", state_machine_name),
-        ):
-            if value is not None:
-                clauses.append(clause)
-                args.append(value)
-        where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
+        """Executions, newest first, optionally filtered by status, start date (since <= start < until), state
+        machine, the input's responseId/familyId, and `search` (a part of the name, responseId or familyId)."""
+        where, args = _where(status, since, until, state_machine_name, response_id, family_id, search)
         with self._lock:
             rows = self._db.execute(
                 f"SELECT {', '.join(_COLUMNS)} FROM sfn_executions {where} ORDER BY start_date DESC, rowid DESC "
-                "LIMIT ?",
-                [*args, limit],
+                "LIMIT ? OFFSET ?",
+                [*args, limit, offset],
             ).fetchall()
             return [self._load(row, with_history=include_history) for row in rows]
+
+    def count(
+        self,
+        status: str | None = None,
+        since: datetime | None = None,
+        state_machine_name: str | None = None,
+        *,
+        until: datetime | None = None,
+        response_id: str | None = None,
+        family_id: str | None = None,
+        search: str | None = None,
+    ) -> int:
+        """How many executions `list` would return with these filters and no limit."""
+        where, args = _where(status, since, until, state_machine_name, response_id, family_id, search)
+        with self._lock:
+            (total,) = self._db.execute(f"SELECT COUNT(*) FROM sfn_executions {where}", args).fetchone()
+            return int(total)
 
     def _load(self, row: tuple[Any, ...], with_history: bool) -> Execution:
         data = dict(zip(_COLUMNS, row, strict=True))
