@@ -187,17 +187,31 @@ def console_command(
         str | None,
         typer.Option(envvar="FAMILYPLUS_CONSOLE_TOKEN", help="Required by every request (needed off 127.0.0.1)."),
     ] = None,
+    aws: ops_cli.Aws = False,
+    state_machine_arn: ops_cli.StateMachineArn = None,
     verbose: Verbose = False,
 ) -> None:
-    """The operations console in the browser: executions, their graphs, redrive/stop, metrics, workflows."""
-    from familyplus_local.console.backend import LocalConsoleBackend
+    """The operations console in the browser: executions, their graphs, redrive/stop, metrics, workflows.
+    Local executions, or with --aws those of the deployed stack (from its process_response ARN)."""
+    from familyplus_local.aws_clients import AwsSetupError, client
+    from familyplus_local.console.aws_backend import AwsConsoleBackend
+    from familyplus_local.console.backend import ConsoleBackend, LocalConsoleBackend
     from familyplus_local.console.server import ConsoleSecurityError, check_binding, run_console
 
     try:
         check_binding(host, token)
     except ConsoleSecurityError as exc:
         raise _fail(str(exc)) from exc
-    backend = LocalConsoleBackend(_runner(verbose))
+    backend: ConsoleBackend
+    if aws:
+        if not state_machine_arn:
+            raise _fail("--aws needs --state-machine-arn (process_response's) or FAMILYPLUS_STATE_MACHINE_ARN")
+        try:
+            backend = AwsConsoleBackend(client("stepfunctions", state_machine_arn), state_machine_arn)
+        except AwsSetupError as exc:
+            raise _fail(str(exc)) from exc
+    else:
+        backend = LocalConsoleBackend(_runner(verbose))
     try:
         run_console(backend, host=host, port=port, token=token)
     finally:

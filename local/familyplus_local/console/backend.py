@@ -41,6 +41,8 @@ class ConsoleBackend(Protocol):
 
     def stop(self, execution_id: str) -> str: ...
 
+    def close(self) -> None: ...
+
 
 class LocalConsoleBackend:
     """The local store, as the CLI sees it. Redrives run on a small pool so a request returns at once and the
