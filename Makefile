@@ -45,7 +45,7 @@ unit: $(STAMP)
 
 ## layers: build the Lambda layers without Docker (cached in layers/*/build/) and print each function's size
 layers: $(STAMP)
-	$(BIN)/python layers/build.py
+	$(BIN)/python -m layers.build
 
 ## synth: the CloudFormation template, offline (no AWS credentials, no AWS calls), into cdk.out/
 synth: $(STAMP)

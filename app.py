@@ -15,7 +15,7 @@ from pathlib import Path
 
 import infra  # noqa: F401  (sets up the jsii environment before aws_cdk is imported)
 from infra.app import build_app, cdk_json_context
-from layers.build import format_sizes
+from layers.sizes import format_sizes
 
 ROOT = Path(__file__).resolve().parent
 

@@ -1,4 +1,4 @@
-"""The two Lambda layers, from the zips `layers/build.py` makes (built here if missing or stale — no Docker)."""
+"""The two Lambda layers, from the zips `layers/builder.py` makes (built here if missing or stale — no Docker)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,8 @@ from constructs import Construct
 
 from familyplus.catalog import StageSpec
 from infra.config import DeployConfig
-from layers.build import BuiltLayer, ensure_built, layers_for
+from layers.builder import ensure_built
+from layers.recipe import BuiltLayer, layers_for
 
 from .runtime import ARCHITECTURE, RUNTIME
 

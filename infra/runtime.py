@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aws_cdk import aws_lambda as lambda_
 
-from layers.build import PYTHON_VERSION
+from layers.recipe import PYTHON_VERSION
 
 _RUNTIMES = {"3.12": lambda_.Runtime.PYTHON_3_12, "3.13": lambda_.Runtime.PYTHON_3_13}
 

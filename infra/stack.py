@@ -26,7 +26,8 @@ from infra.schedules import ScheduledJob, Schedules, default_jobs
 from infra.stage_function import StageFunction
 from infra.storage import Storage
 from infra.workflows import Workflows
-from layers.build import CODE_EXCLUDES, ROOT, FunctionSize, check_sizes, code_size, function_sizes
+from layers.recipe import CODE_EXCLUDES, ROOT
+from layers.sizes import FunctionSize, check_sizes, code_size, function_sizes
 
 #: The workflow the backend starts (`familyplus.client.start_processing`).
 ENTRY_WORKFLOW = "process_response"

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from layers import build
+from layers import builder
+from layers.sizes import LAMBDA_UNZIPPED_LIMIT, LayerSizeError, check_sizes, code_size, format_sizes
 from tests.infra.conftest import Synth
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -17,22 +18,22 @@ ROOT = Path(__file__).resolve().parents[2]
 def test_size_check_prints_each_function_and_passes(synth: Synth, capsys: pytest.CaptureFixture[str]) -> None:
     sizes = synth.stack.sizes
     with capsys.disabled():
-        print("\n" + build.format_sizes(sizes))
+        print("\n" + format_sizes(sizes))
     assert [s.name for s in sizes] == [s.name for s in synth.stages]
     built = synth.stack.layers.built
     for size, spec in zip(sizes, synth.stages, strict=True):
         expected = built["dependencies"].unzipped_bytes + (built["ffmpeg"].unzipped_bytes if spec.audio else 0)
         assert sum(size.layer_bytes.values()) == expected
-        assert 0 < size.total_bytes <= build.LAMBDA_UNZIPPED_LIMIT
-    build.check_sizes(sizes)
+        assert 0 < size.total_bytes <= LAMBDA_UNZIPPED_LIMIT
+    check_sizes(sizes)
 
 
 def test_size_check_fails_naming_the_function_over_the_limit(synth: Synth) -> None:
     sizes = synth.stack.sizes
     audio = next(s for s in sizes if "ffmpeg" in s.layer_bytes)
     limit = audio.total_bytes - 1  # only functions with the FFmpeg layer are over
-    with pytest.raises(build.LayerSizeError, match=audio.name) as caught:
-        build.check_sizes(sizes, limit=limit)
+    with pytest.raises(LayerSizeError, match=audio.name) as caught:
+        check_sizes(sizes, limit=limit)
     assert all(s.name not in str(caught.value) for s in sizes if "ffmpeg" not in s.layer_bytes)
 
 
@@ -74,8 +75,8 @@ def test_zips_are_reproducible_and_keep_the_executable_bit(tmp_path: Path) -> No
     (source / "bin" / "tool").chmod(0o700)
     (source / "data.txt").write_text("x" * 1000)
     first, second = tmp_path / "a.zip", tmp_path / "b.zip"
-    assert build.write_zip(source, first) == 1010
-    build.write_zip(source, second)
+    assert builder.write_zip(source, first) == 1010
+    builder.write_zip(source, second)
     assert first.read_bytes() == second.read_bytes()
     with zipfile.ZipFile(first) as archive:
         assert archive.getinfo("bin/tool").external_attr >> 16 & 0o777 == 0o755
@@ -89,22 +90,22 @@ def test_code_size_leaves_out_tests_and_caches(tmp_path: Path) -> None:
     (tmp_path / "pkg" / "__pycache__" / "mod.cpython-312.pyc").write_bytes(b"b" * 100)
     (tmp_path / "pkg" / "tests" / "test_mod.py").write_bytes(b"c" * 1000)
     (tmp_path / "pkg" / "stray.pyc").write_bytes(b"d" * 10000)
-    assert build.code_size(tmp_path) == 10
+    assert code_size(tmp_path) == 10
 
 
 def test_stale_stamp_means_rebuild(tmp_path: Path) -> None:
     (tmp_path / "layer.zip").write_bytes(b"")
-    build._write_stamp(tmp_path, "abc")
-    assert build._is_fresh(tmp_path, "layer.zip", "abc")
-    assert not build._is_fresh(tmp_path, "layer.zip", "other inputs")
-    assert not build._is_fresh(tmp_path, "missing.zip", "abc")
+    builder._write_stamp(tmp_path, "abc")
+    assert builder._is_fresh(tmp_path, "layer.zip", "abc")
+    assert not builder._is_fresh(tmp_path, "layer.zip", "other inputs")
+    assert not builder._is_fresh(tmp_path, "missing.zip", "abc")
 
 
 def test_a_layer_package_upgraded_in_the_dev_environment_means_rebuild(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    build._write_stamp(tmp_path, "abc", pins={"pydantic": "2.14.3", "only-in-layer": "1.0"})
-    monkeypatch.setattr(build, "_installed", lambda: {"pydantic": "2.14.3", "numpy": "2.4.6"})
-    assert build._pins_still_match(tmp_path)  # unrelated venv packages do not matter
-    monkeypatch.setattr(build, "_installed", lambda: {"pydantic": "2.15.0"})
-    assert not build._pins_still_match(tmp_path)
+    builder._write_stamp(tmp_path, "abc", pins={"pydantic": "2.14.3", "only-in-layer": "1.0"})
+    monkeypatch.setattr(builder, "_installed", lambda: {"pydantic": "2.14.3", "numpy": "2.4.6"})
+    assert builder._pins_still_match(tmp_path)  # unrelated venv packages do not matter
+    monkeypatch.setattr(builder, "_installed", lambda: {"pydantic": "2.15.0"})
+    assert not builder._pins_still_match(tmp_path)
