@@ -7,7 +7,7 @@ from __future__ import annotations
 import random
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -18,6 +18,7 @@ from .expressions.env import Env
 from .history import Execution, HistoryEvent, Recorder
 from .names import state_machine_arn
 from .objects import ObjectStore
+from .variables import Scope
 
 Invoke = Callable[[str, Any], Any]
 StartExecution = Callable[[str, Any, str | None, bool], dict[str, Any]]
@@ -73,6 +74,7 @@ class Frame:
     cancel: CancelToken
     map_item: tuple[int, Any] | None = None
     child: ChildExecution | None = None
+    scope: Scope = field(default_factory=Scope)  # the workflow variables states here read and assign
 
 
 class RunContext:
@@ -90,6 +92,7 @@ class RunContext:
         recorder: Recorder,
         started: datetime,
         state_loop: StateLoop,
+        variables: dict[str, Any] | None = None,
     ):
         self.machine = machine
         self.execution = execution
@@ -101,7 +104,7 @@ class RunContext:
         self.max_workers = max_workers
         self.recorder = recorder
         self.deadline = started + timedelta(seconds=machine.timeout_seconds) if machine.timeout_seconds else None
-        self.root = Frame("", CancelToken())
+        self.root = Frame("", CancelToken(), scope=Scope(values=variables))
         self._machine_arn = state_machine_arn(execution.state_machine_name)
         self._state_loop = state_loop
 
@@ -179,4 +182,4 @@ class RunContext:
                 ctx["Map"] = {"Item": {"Index": frame.map_item[0], "Value": frame.map_item[1]}}
             return ctx
 
-        return Env(context, self.rng)
+        return Env(context, self.rng, frame.scope)

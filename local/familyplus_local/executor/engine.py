@@ -26,7 +26,7 @@ from .errors import (
 from .history import ABORTED, FAILED, RUNNING, SUCCEEDED, TIMED_OUT, Execution, HistoryEvent, Recorder
 from .names import execution_arn, validate_name
 from .objects import ObjectStore
-from .redrive import resume_point
+from .redrive import resume_point, resume_variables
 from .states.machine import run_machine
 
 Definition = StateMachine | str | Path | Mapping[str, Any]
@@ -112,7 +112,9 @@ def redrive_execution(
     recorder = Recorder(execution, clock, listener)
     recorder.emit("ExecutionRedriven", state=state, input=data)
     hooks = _Hooks(invoke, start_execution, objects)
-    return _drive(machine, execution, recorder, hooks, clock, rng, max_workers, state, data, now)
+    return _drive(
+        machine, execution, recorder, hooks, clock, rng, max_workers, state, data, now, resume_variables(execution)
+    )
 
 
 @dataclass(frozen=True)
@@ -170,6 +172,7 @@ def _drive(
     start_at: str,
     data: Any,
     started: datetime,
+    variables: dict[str, Any] | None = None,
 ) -> Execution:
     rc = RunContext(
         machine,
@@ -183,6 +186,7 @@ def _drive(
         recorder=recorder,
         started=started,
         state_loop=run_machine,
+        variables=variables,
     )
 
     def finish(status: str, event: str, **fields: Any) -> None:

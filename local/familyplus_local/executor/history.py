@@ -15,7 +15,7 @@ STATUSES = (RUNNING, SUCCEEDED, FAILED, TIMED_OUT, ABORTED)
 
 # Events that mark the start of one attempt of a state (used by Execution.attempts).
 ATTEMPT_EVENTS = frozenset({"TaskScheduled", "ParallelStateStarted", "MapStateStarted"})
-_OPTIONAL = ("state", "path", "input", "output", "error", "cause", "retry_delay", "resource")
+_OPTIONAL = ("state", "path", "input", "output", "error", "cause", "retry_delay", "resource", "variables")
 
 
 @dataclass
@@ -36,6 +36,7 @@ class HistoryEvent:
     cause: str | None = None
     retry_delay: float | None = None
     resource: str | None = None
+    variables: dict[str, Any] | None = None  # on *StateExited: the workflow variables the state assigned
 
     @property
     def top_level(self) -> bool:

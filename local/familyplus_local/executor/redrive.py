@@ -62,3 +62,14 @@ def _known(machine: StateMachine, state: str) -> str:
             "state of the given definition"
         )
     return state
+
+
+def resume_variables(execution: Execution) -> dict[str, Any]:
+    """The top-level workflow variables as the last run left them: every top-level state's assignments
+    (recorded on its *StateExited event), replayed in history order. A redriven execution reads them as AWS's
+    redrive does; variables of Parallel branches and Map iterations never outlived their scope."""
+    variables: dict[str, Any] = {}
+    for event in execution.history:
+        if event.top_level and event.type.endswith("StateExited") and event.variables:
+            variables.update(event.variables)
+    return variables

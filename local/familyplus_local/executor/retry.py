@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass
+from typing import Any
 
 from .errors import STATES_ALL, STATES_DATA_LIMIT_EXCEEDED, STATES_RUNTIME, STATES_TASK_FAILED, STATES_TIMEOUT
 from .expressions.jsonpath.paths import JsonPath
@@ -34,6 +35,8 @@ class Catcher:
     error_equals: tuple[str, ...]
     next: str
     result_path: JsonPath | None  # None: ResultPath null (keep the state input, discard the error)
+    assign: Any = None  # states.assign.AssignSpec, evaluated with the error output
+    output: Any = None  # JSONata Output (default: $states.errorOutput)
 
 
 def matches(error_equals: tuple[str, ...], error: str) -> bool:

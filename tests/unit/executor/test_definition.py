@@ -91,13 +91,13 @@ def test_the_base_definition_is_valid() -> None:
         ("/States/Call/Credentials", {"RoleArn": "x"}, "'Credentials' is not supported"),
         (
             "/States/Call/QueryLanguage",
-            "JSONata",
-            "/States/Call/QueryLanguage: state 'Call' (Task): QueryLanguage 'JSONata' is not supported",
+            "YAML",
+            "/States/Call/QueryLanguage: state 'Call' (Task): QueryLanguage must be JSONPath or JSONata",
         ),
-        ("/QueryLanguage", "JSONata", "/QueryLanguage: QueryLanguage 'JSONata' is not supported"),
-        ("/States/Call/Arguments", {}, "'Arguments' is not supported: belongs to the JSONata"),
-        ("/States/Call/Assign", {"x": 1}, "'Assign' is not supported"),
-        ("/States/Call/Output", {}, "'Output' is not supported"),
+        ("/QueryLanguage", "YAML", "/QueryLanguage: QueryLanguage must be JSONPath or JSONata, got 'YAML'"),
+        ("/States/Call/Arguments", {}, '\'Arguments\' is a JSONata field: set "QueryLanguage": "JSONata"'),
+        ("/States/Call/Output", {}, "'Output' is a JSONata field"),
+        ("/States/Call/Assign", {"1x": 1}, "'1x' is not a valid variable name"),
         (
             "/States/Fan/ItemReader",
             {},
@@ -160,7 +160,7 @@ def test_the_base_definition_is_valid() -> None:
             {"Variable": "$.a", "StringSounds": "x", "Next": "Done"},
             "'StringSounds' is not a supported Choice rule field",
         ),
-        ("/States/Decide/Choices/0", {"Condition": "{% true %}", "Next": "Done"}, "'Condition' belongs to JSONata"),
+        ("/States/Decide/Choices/0", {"Condition": "{% true %}", "Next": "Done"}, "'Condition' is a JSONata field"),
         ("/States/Decide/Default", "Nowhere", "/States/Decide/Default: state 'Decide': transition to 'Nowhere'"),
         (
             "/States/Call/Retry",

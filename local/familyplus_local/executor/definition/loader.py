@@ -41,7 +41,11 @@ def load_definition(
         reader.problem(
             pointer, f"definition substitution ${{{name}}} was not applied (pass substitutions={{{name!r}: ...}})"
         )
-    builder = StateBuilder(reader, lambda r, raw, pointer, kind: _build_machine(builder, raw, pointer, kind))
+    language = document.get("QueryLanguage", "JSONPath") if isinstance(document, dict) else "JSONPath"
+    if language not in ("JSONPath", "JSONata"):
+        reader.problem("/QueryLanguage", f"QueryLanguage must be JSONPath or JSONata, got {language!r}")
+        language = "JSONPath"
+    builder = StateBuilder(reader, lambda r, raw, pointer, kind: _build_machine(builder, raw, pointer, kind), language)
     machine = _build_machine(builder, document, "", "top")
     timeout: Any = MISSING
     if isinstance(document, dict):

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
 
+from ..expressions.jsonata import JsonataTemplate
 from ..expressions.jsonpath.choice import ChoiceRule
 from ..expressions.jsonpath.intrinsics.parser import Call
 from ..expressions.jsonpath.paths import JsonPath
@@ -29,6 +30,9 @@ class State:
     next: str | None = None  # None: End (or Choice/Succeed/Fail)
     input_path: JsonPath | None = None  # None: InputPath null -> {}
     output_path: JsonPath | None = None
+    language: str = "JSONPath"  # the state's QueryLanguage: JSONPath or JSONata
+    assign: Any = None  # states.assign.AssignSpec (Assign, in either language)
+    output: JsonataTemplate | None = None  # JSONata Output (absent: the state's default output)
 
 
 @dataclass(eq=False)
@@ -36,6 +40,7 @@ class ResultState(State):
     """A state that produces a result: Task, Parallel, Map (and Pass without ResultSelector)."""
 
     parameters: Template | None = None
+    arguments: JsonataTemplate | None = None  # JSONata Arguments (Task, Parallel)
     result_selector: Template | None = None
     result_path: JsonPath | None = None  # None: ResultPath null (discard the result)
     retry: tuple[Retrier, ...] = ()
@@ -48,6 +53,7 @@ class TaskState(ResultState):
     kind: ResourceKind = ResourceKind.LAMBDA_FUNCTION
     timeout_seconds: float | None = None
     timeout_seconds_path: JsonPath | None = None
+    timeout_expression: JsonataTemplate | None = None  # JSONata "TimeoutSeconds": "{% ... %}"
 
 
 @dataclass(eq=False)
@@ -68,6 +74,8 @@ class WaitState(State):
     seconds_path: JsonPath | None = None
     timestamp: str | None = None
     timestamp_path: JsonPath | None = None
+    seconds_expression: JsonataTemplate | None = None  # JSONata Seconds / Timestamp as "{% ... %}"
+    timestamp_expression: JsonataTemplate | None = None
 
 
 @dataclass(eq=False)
@@ -81,6 +89,8 @@ class FailState(State):
     cause: str | None = None
     error_path: JsonPath | Call | None = None  # a reference path or an intrinsic function
     cause_path: JsonPath | Call | None = None
+    error_expression: JsonataTemplate | None = None  # JSONata Error / Cause as "{% ... %}"
+    cause_expression: JsonataTemplate | None = None
 
 
 @dataclass(eq=False)
@@ -141,6 +151,9 @@ class MapState(ResultState):
     max_concurrency: int = 0  # 0: unbounded (capped by the run's max_workers)
     max_concurrency_path: JsonPath | None = None
     distributed: DistributedConfig | None = None  # None: an inline Map
+    items: JsonataTemplate | None = None  # JSONata Items (absent: $states.input)
+    item_selector_jsonata: JsonataTemplate | None = None  # JSONata ItemSelector
+    max_concurrency_expression: JsonataTemplate | None = None
 
 
 @dataclass(eq=False)

@@ -6,9 +6,12 @@ from __future__ import annotations
 from typing import Any
 
 from ..errors import Problem
+from ..expressions.assign import AssignSpec
+from ..expressions.jsonata import JsonataTemplate, compile_jsonata
 from ..expressions.jsonpath.intrinsics.parser import Call, is_intrinsic, parse_intrinsic
 from ..expressions.jsonpath.paths import JsonPath, compile_path, compile_reference_path
 from ..expressions.jsonpath.template import Template, compile_template
+from ..variables import name_problem
 
 _IO = {"InputPath", "OutputPath"}
 _TRANSITION = {"Next", "End"}
@@ -32,18 +35,55 @@ ALLOWED_FIELDS: dict[str, set[str]] = {
     | {"ToleratedFailureCount", "ToleratedFailureCountPath", "ToleratedFailurePercentage"}
     | {"ToleratedFailurePercentagePath"},
 }
+for _kind in ("Task", "Pass", "Choice", "Wait", "Parallel", "Map"):
+    ALLOWED_FIELDS[_kind].add("Assign")  # workflow variables, in both query languages
 
-_JSONATA = "belongs to the JSONata query language / workflow variables, which this executor does not support"
+# The guide: in a JSONata state the five JSONPath fields (InputPath, Parameters, ResultSelector, ResultPath,
+# OutputPath) give way to Arguments and Output, and the other *Path fields to values or {% %} expressions.
+JSONPATH_ONLY = {
+    "InputPath",
+    "OutputPath",
+    "Parameters",
+    "ResultSelector",
+    "ResultPath",
+    "Result",
+    "ItemsPath",
+    "MaxConcurrencyPath",
+    "TimeoutSecondsPath",
+    "SecondsPath",
+    "TimestampPath",
+    "ErrorPath",
+    "CausePath",
+    "ToleratedFailureCountPath",
+    "ToleratedFailurePercentagePath",
+}
+JSONATA_ONLY = {"Arguments", "Output", "Items"}
+JSONATA_FIELDS: dict[str, set[str]] = {kind: allowed - JSONPATH_ONLY for kind, allowed in ALLOWED_FIELDS.items()}
+for _kind in ("Task", "Parallel"):
+    JSONATA_FIELDS[_kind].add("Arguments")
+for _kind in ("Task", "Pass", "Choice", "Wait", "Succeed", "Parallel", "Map"):
+    JSONATA_FIELDS[_kind].add("Output")
+JSONATA_FIELDS["Map"].add("Items")
+
 # Known ASL fields that are refused, with the reason given to the user.
 UNSUPPORTED_FIELDS: dict[str, str] = {
     "HeartbeatSeconds": "task heartbeats (activities, .waitForTaskToken callbacks) are not supported",
     "HeartbeatSecondsPath": "task heartbeats (activities, .waitForTaskToken callbacks) are not supported",
     "Credentials": "cross-account task credentials are not supported",
-    "Arguments": _JSONATA,
-    "Output": _JSONATA,
-    "Assign": _JSONATA,
-    "Items": _JSONATA,
 }
+
+
+def language_hint(key: str, language: str) -> str | None:
+    """Why a field of the other query language is refused (AWS refuses such definitions too)."""
+    if language == "JSONata" and key in JSONPATH_ONLY:
+        return (
+            f"{key!r} is a JSONPath field and this state uses JSONata: use Arguments/Output with {{% %}} "
+            "expressions ($states.input, $states.result) instead"
+        )
+    if language == "JSONPath" and key in JSONATA_ONLY:
+        return f'{key!r} is a JSONata field: set "QueryLanguage": "JSONata" on the state or the state machine'
+    return None
+
 
 MISSING = object()
 
@@ -57,22 +97,52 @@ class Reader:
     def problem(self, pointer: str, message: str, label: str = "") -> None:
         self.problems.append(Problem(pointer, f"{label}: {message}" if label else message))
 
-    def fields(self, obj: dict[str, Any], allowed: set[str], pointer: str, label: str) -> None:
+    def fields(
+        self, obj: dict[str, Any], allowed: set[str], pointer: str, label: str, language: str = "JSONPath"
+    ) -> None:
         for key in obj:
             if key in allowed:
                 continue
             reason = UNSUPPORTED_FIELDS.get(key)
-            if reason:
+            hint = language_hint(key, language)
+            if hint:
+                self.problem(f"{pointer}/{key}", hint, label)
+            elif reason:
                 self.problem(f"{pointer}/{key}", f"{key!r} is not supported: {reason}", label)
             else:
                 self.problem(
                     f"{pointer}/{key}", f"unknown field {key!r} (allowed: {', '.join(sorted(allowed))})", label
                 )
-        language = obj.get("QueryLanguage", "JSONPath")
-        if "QueryLanguage" in allowed and language != "JSONPath":
-            self.problem(
-                f"{pointer}/QueryLanguage", f"QueryLanguage {language!r} is not supported (JSONPath only)", label
-            )
+
+    def jsonata(self, obj: dict[str, Any], key: str, pointer: str, label: str) -> JsonataTemplate | None:
+        """Compile a JSONata field (any JSON value; `{% %}` strings are expressions)."""
+        if key not in obj:
+            return None
+        found: list[tuple[str, str]] = []
+        template = compile_jsonata(obj[key], f"{pointer}/{key}", found)
+        for where, message in found:
+            self.problem(where, message, label)
+        return template
+
+    def assign(self, obj: dict[str, Any], pointer: str, label: str, language: str) -> AssignSpec | None:
+        """Read `Assign`: an object of variable names (JSONPath: `name.$` for a path or intrinsic)."""
+        if "Assign" not in obj:
+            return None
+        value = obj["Assign"]
+        where = f"{pointer}/Assign"
+        if not isinstance(value, dict):
+            self.problem(where, f"Assign must be a JSON object of variable names, got {value!r}", label)
+            return None
+        for key in value:
+            name = key[:-2] if language == "JSONPath" and key.endswith(".$") else key
+            problem = name_problem(name)
+            if problem:
+                self.problem(f"{where}/{key}", problem, label)
+        if language == "JSONata":
+            template: Template | JsonataTemplate | None = self.jsonata(obj, "Assign", pointer, label)
+        else:
+            template = self.template(obj, "Assign", pointer, label)
+        return AssignSpec(template) if template is not None else None
 
     def path(
         self,

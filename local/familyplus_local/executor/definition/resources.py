@@ -49,17 +49,20 @@ def classify_resource(r: Reader, raw: dict[str, Any], pointer: str, label: str) 
 
 def _check_parameters(r: Reader, raw: dict[str, Any], kind: ResourceKind, pointer: str, label: str) -> None:
     required, allowed = _PARAMETERS[kind]
-    params = raw.get("Parameters")
+    key = "Arguments" if "Arguments" in raw else "Parameters"  # JSONata states name them Arguments
+    params = raw.get(key)
+    if key == "Arguments" and isinstance(params, str):
+        return  # one {% %} expression: what it gives is known only at run time
     if not isinstance(params, dict):
-        r.problem(f"{pointer}/Parameters", f"{kind.value} needs Parameters with {sorted(required)}", label)
+        r.problem(f"{pointer}/{key}", f"{kind.value} needs {key} with {sorted(required)}", label)
         return
-    names = {key.removesuffix(".$") for key in params}
-    for key in params:
-        if key.removesuffix(".$") not in allowed:
+    names = {name.removesuffix(".$") for name in params}
+    for name in params:
+        if name.removesuffix(".$") not in allowed:
             r.problem(
-                f"{pointer}/Parameters/{key}",
-                f"parameter {key!r} of {kind.value} is not supported (supported: {sorted(allowed)})",
+                f"{pointer}/{key}/{name}",
+                f"parameter {name!r} of {kind.value} is not supported (supported: {sorted(allowed)})",
                 label,
             )
-    for key in sorted(required - names):
-        r.problem(f"{pointer}/Parameters", f"{kind.value} needs the parameter {key!r}", label)
+    for name in sorted(required - names):
+        r.problem(f"{pointer}/{key}", f"{kind.value} needs the parameter {name!r}", label)

@@ -68,7 +68,9 @@ def read_retry(r: Reader, raw: dict[str, Any], pointer: str, label: str) -> tupl
     return tuple(retriers)
 
 
-def read_catch(r: Reader, raw: dict[str, Any], pointer: str, label: str) -> tuple[Catcher, ...]:
+def read_catch(
+    r: Reader, raw: dict[str, Any], pointer: str, label: str, language: str = "JSONPath"
+) -> tuple[Catcher, ...]:
     items = raw.get("Catch", [])
     if not isinstance(items, list):
         r.problem(f"{pointer}/Catch", "Catch must be an array of catchers", label)
@@ -79,9 +81,15 @@ def read_catch(r: Reader, raw: dict[str, Any], pointer: str, label: str) -> tupl
         if not isinstance(item, dict):
             r.problem(where, "a catcher must be an object", label)
             continue
-        r.fields(item, _CATCHER_FIELDS, where, label)
+        # JSONPath catchers place the error with ResultPath; JSONata ones shape the output with Output.
+        allowed = _CATCHER_FIELDS | {"Assign"} | ({"Output"} - {"ResultPath"} if language == "JSONata" else set())
+        if language == "JSONata":
+            allowed = (allowed | {"Output"}) - {"ResultPath"}
+        r.fields(item, allowed, where, label, language)
         names = _error_equals(r, item, where, label, index == len(items) - 1, "catcher")
         target = r.string(item, "Next", where, label, required=True)
         result_path = r.path(item, "ResultPath", where, label, reference=True)
-        catchers.append(Catcher(names, target or "", result_path))
+        assign = r.assign(item, where, label, language)
+        output = r.jsonata(item, "Output", where, label) if language == "JSONata" else None
+        catchers.append(Catcher(names, target or "", result_path, assign, output))
     return tuple(catchers)

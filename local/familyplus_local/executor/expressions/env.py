@@ -18,16 +18,39 @@ class Path(Protocol):
     def read(self, data: Any) -> Any: ...
 
 
+class Variables(Protocol):
+    """The workflow variables a step can read (`variables.Scope`)."""
+
+    def lookup(self, name: str) -> Any: ...
+
+    def visible(self) -> dict[str, Any]: ...
+
+
+MISSING: Any = object()
+
+
 class Env:
-    """Resolves `$...` paths against the data and `$$...` paths against the context object, which is only
-    built when a path actually needs it (most steps never do)."""
+    """Resolves `$...` paths against the data, `$$...` paths against the context object, which is only
+    built when a path actually needs it (most steps never do), and `$name...` paths against the workflow
+    variables. For JSONata, it also holds what `$states` shows: the state input, and the result and error
+    output once the state has them."""
 
-    __slots__ = ("_context", "_factory", "rng")
+    __slots__ = ("_context", "_factory", "rng", "states_error_output", "states_input", "states_result", "variables")
 
-    def __init__(self, factory: Callable[[], dict[str, Any]] | None, rng: random.Random):
+    def __init__(
+        self,
+        factory: Callable[[], dict[str, Any]] | None,
+        rng: random.Random,
+        variables: Variables | None = None,
+        states_input: Any = None,
+    ):
         self._factory = factory
         self._context: dict[str, Any] | None = None
         self.rng = rng
+        self.variables = variables
+        self.states_input = states_input
+        self.states_result: Any = MISSING
+        self.states_error_output: Any = MISSING
 
     def context(self) -> dict[str, Any]:
         if self._context is None:
@@ -35,5 +58,8 @@ class Env:
         return self._context
 
     def resolve(self, path: Path, data: Any) -> Any:
-        """Read `path`; raises paths.PathNotFound when a definite path selects nothing."""
+        """Read `path`; raises paths.PathNotFound when a definite path selects nothing (or names a variable
+        that is not set)."""
+        if getattr(path, "variable", None) is not None:
+            return path.read_variable(self.variables)  # type: ignore[attr-defined]
         return path.read(self.context() if path.context else data)

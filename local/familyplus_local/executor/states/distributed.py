@@ -23,10 +23,11 @@ from ..errors import (
     StatesFailure,
 )
 from ..expressions.env import Env
-from ..expressions.jsonpath.processing import build, select
+from ..expressions.jsonpath.processing import select
+from ..variables import Scope
 from .common import Outcome, enter, succeed, with_retry
 from .fanout import Job, gather
-from .map_common import concurrency, items_at_path, iteration
+from .map_common import concurrency, items_at_path, iteration, select_item
 from .map_items import make_batches, read_items
 from .map_run import FAILED, SUCCEEDED, ChildResult, MapRunNames, Tolerance, compact_output, random_id, write_results
 
@@ -54,7 +55,7 @@ def run_distributed_map(rc: RunContext, state: MapState, state_input: Any, frame
         rc.emit("MapRunSucceeded", frame, state.name, attempt=retry_count, output={"MapRunArn": names.arn, **counts})
         return succeed(rc, state, frame, retry_count, "MapStateSucceeded", state_input, result, env)
 
-    return with_retry(rc, state, state_input, frame, attempt)
+    return with_retry(rc, state, state_input, frame, attempt, entered)
 
 
 def _map_run(
@@ -121,11 +122,11 @@ def _select(
     item: Any,
     effective: Any,
 ) -> Any:
-    """ItemSelector sees the Map's effective input as `$` and the item as `$$.Map.Item.Value`."""
-    if state.item_selector is None:
+    """ItemSelector runs in the parent's scope: the way to hand variables to the child executions."""
+    if state.item_selector is None and state.item_selector_jsonata is None:
         return item
-    item_frame = Frame(frame.prefix, frame.cancel, (index, item), frame.child)
-    return build(state.item_selector, effective, rc.env(item_frame, state.name, entered, retry_count))
+    item_frame = Frame(frame.prefix, frame.cancel, (index, item), frame.child, frame.scope)
+    return select_item(state, effective, rc.env(item_frame, state.name, entered, retry_count))
 
 
 def _child(
@@ -153,7 +154,7 @@ def _child(
                 retry_count,
                 index,
                 child_input,
-                lambda prefix: rc.run_machine(processor, child_input, Frame(prefix, token, None, child)),
+                lambda prefix: rc.run_machine(processor, child_input, Frame(prefix, token, None, child, Scope())),
             )
         except StatesFailure as failure:  # a failed child is a result of the map run, counted against the threshold
             result.status, result.error, result.cause = FAILED, failure.error, failure.cause

@@ -8,13 +8,29 @@ from typing import Any
 
 from ..context import Frame, RunContext
 from ..definition.model import MapState
-from ..errors import STATES_RUNTIME, AbortedSignal, ExecutionTimedOutSignal, StatesFailure
+from ..errors import (
+    STATES_QUERY_EVALUATION_ERROR,
+    STATES_RUNTIME,
+    AbortedSignal,
+    ExecutionTimedOutSignal,
+    StatesFailure,
+)
 from ..expressions.env import Env
-from ..expressions.jsonpath.processing import read_value
+from ..expressions.jsonpath.processing import build, read_value
 
 
 def items_at_path(state: MapState, effective: Any, env: Env) -> list[Any]:
-    """The array ItemsPath selects (States.Runtime if it is not an array)."""
+    """The array ItemsPath selects (States.Runtime if it is not an array); in a JSONata Map, the array Items
+    gives (absent: the state input), a States.QueryEvaluationError if it is not an array."""
+    if state.language == "JSONata":
+        env.states_input = effective
+        items = state.items.evaluate(env, "Items") if state.items is not None else effective
+        if not isinstance(items, list):
+            raise StatesFailure(
+                STATES_QUERY_EVALUATION_ERROR,
+                f"State {state.name!r}: the Map's items must be an array, got {type(items).__name__}",
+            )
+        return items
     assert state.items_path is not None
     items = read_value(state.items_path, effective, env, "ItemsPath", state.name)
     if not isinstance(items, list):
@@ -29,6 +45,14 @@ def concurrency(rc: RunContext, state: MapState, effective: Any, env: Env) -> in
     """How many iterations may run at once: MaxConcurrency(Path) (0: unbounded), capped by the run's
     max_workers."""
     limit = state.max_concurrency
+    if state.max_concurrency_expression is not None:
+        value = state.max_concurrency_expression.evaluate(env, "MaxConcurrency")
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            raise StatesFailure(
+                STATES_QUERY_EVALUATION_ERROR,
+                f"State {state.name!r}: MaxConcurrency must be a non-negative integer, got {value!r}",
+            )
+        limit = value
     if state.max_concurrency_path is not None:
         value = read_value(state.max_concurrency_path, effective, env, "MaxConcurrencyPath", state.name)
         if isinstance(value, bool) or not isinstance(value, int) or value < 0:
@@ -71,3 +95,14 @@ def iteration(
         raise
     rc.emit("MapIterationSucceeded", frame, state.name, attempt=attempt, path=path, output=output)
     return output
+
+
+def select_item(state: MapState, effective: Any, env: Env) -> Any:
+    """One iteration's input: ItemSelector applied (JSONPath: `$` is the Map's effective input and the item is
+    `$$.Map.Item.Value`; JSONata: `$states.input` and `$states.context.Map.Item.Value`), else the item itself."""
+    if state.item_selector_jsonata is not None:
+        env.states_input = effective
+        return state.item_selector_jsonata.evaluate(env, "ItemSelector")
+    if state.item_selector is not None:
+        return build(state.item_selector, effective, env)
+    return env.context()["Map"]["Item"]["Value"]

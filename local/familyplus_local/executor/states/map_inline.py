@@ -7,10 +7,10 @@ from typing import Any
 
 from ..context import CancelToken, Frame, RunContext
 from ..definition.model import MapState
-from ..expressions.jsonpath.processing import build, select
+from ..expressions.jsonpath.processing import select
 from .common import Outcome, enter, succeed, with_retry
 from .fanout import Job, fan_out
-from .map_common import concurrency, items_at_path, iteration
+from .map_common import concurrency, items_at_path, iteration, select_item
 
 
 def run_inline_map(rc: RunContext, state: MapState, state_input: Any, frame: Frame) -> Outcome:
@@ -31,7 +31,7 @@ def run_inline_map(rc: RunContext, state: MapState, state_input: Any, frame: Fra
         outputs = fan_out(jobs, limit, frame.cancel)
         return succeed(rc, state, frame, retry_count, "MapStateSucceeded", state_input, outputs, env)
 
-    return with_retry(rc, state, state_input, frame, attempt)
+    return with_retry(rc, state, state_input, frame, attempt, entered)
 
 
 def _iteration(
@@ -46,13 +46,8 @@ def _iteration(
 ) -> Job:
     def run(token: CancelToken) -> Any:
         def body(prefix: str) -> Any:
-            item_frame = Frame(prefix, token, (index, item), frame.child)
-            # ItemSelector sees the Map's effective input as `$` and the item as `$$.Map.Item.Value`.
-            item_input = (
-                build(state.item_selector, effective, rc.env(item_frame, state.name, entered, retry_count))
-                if state.item_selector is not None
-                else item
-            )
+            item_frame = Frame(prefix, token, (index, item), frame.child, frame.scope.child())
+            item_input = select_item(state, effective, rc.env(item_frame, state.name, entered, retry_count))
             assert state.processor is not None
             return rc.run_machine(state.processor, item_input, item_frame)
 

@@ -6,8 +6,8 @@ from typing import Any
 
 from ..context import CancelToken, Frame, RunContext
 from ..definition.model import ParallelState, State
-from ..expressions.jsonpath.processing import build, select
-from .common import Outcome, enter, succeed, with_retry
+from ..expressions.jsonpath.processing import select
+from .common import Outcome, arguments, enter, succeed, with_retry
 from .fanout import Job, fan_out
 
 
@@ -20,12 +20,18 @@ def run_parallel(rc: RunContext, state: State, state_input: Any, frame: Frame) -
     def attempt(retry_count: int) -> Any:
         env = rc.env(frame, state.name, entered, retry_count)
         effective = select(state.input_path, state_input, env, "InputPath", state.name)
-        branch_input = build(state.parameters, effective, env)
+        branch_input = arguments(state, env, effective)
         rc.emit("ParallelStateStarted", frame, state.name, attempt=retry_count)
 
         def job(index: int) -> Job:
             def run(token: CancelToken) -> Any:
-                branch_frame = Frame(f"{frame.prefix}{state.name}/branch {index}/", token, frame.map_item, frame.child)
+                branch_frame = Frame(
+                    f"{frame.prefix}{state.name}/branch {index}/",
+                    token,
+                    frame.map_item,
+                    frame.child,
+                    frame.scope.child(),
+                )
                 return rc.run_machine(state.branches[index], branch_input, branch_frame)
 
             return run
@@ -33,4 +39,4 @@ def run_parallel(rc: RunContext, state: State, state_input: Any, frame: Frame) -
         outputs = fan_out([job(i) for i in range(len(state.branches))], rc.max_workers, frame.cancel)
         return succeed(rc, state, frame, retry_count, "ParallelStateSucceeded", state_input, outputs, env)
 
-    return with_retry(rc, state, state_input, frame, attempt)
+    return with_retry(rc, state, state_input, frame, attempt, entered)

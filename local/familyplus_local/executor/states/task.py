@@ -7,9 +7,9 @@ from typing import Any
 from ..context import Frame, RunContext
 from ..definition.model import State, TaskState
 from ..errors import STATES_RUNTIME, StatesFailure
-from ..expressions.jsonpath.processing import build, read_value, select
+from ..expressions.jsonpath.processing import read_value, select
 from ..integrations import call_resource, run_bounded
-from .common import Outcome, enter, succeed, with_retry
+from .common import Outcome, arguments, enter, succeed, with_retry
 
 
 def run_task(rc: RunContext, state: State, state_input: Any, frame: Frame) -> Outcome:
@@ -19,8 +19,10 @@ def run_task(rc: RunContext, state: State, state_input: Any, frame: Frame) -> Ou
     def attempt(retry_count: int) -> Any:
         env = rc.env(frame, state.name, entered, retry_count)
         effective = select(state.input_path, state_input, env, "InputPath", state.name)
-        params = build(state.parameters, effective, env)
+        params = arguments(state, env, effective)
         timeout = state.timeout_seconds
+        if state.timeout_expression is not None:
+            timeout = _timeout_from(state.timeout_expression.evaluate(env, "TimeoutSeconds"), state.name)
         if state.timeout_seconds_path is not None:
             timeout = _timeout_from(
                 read_value(state.timeout_seconds_path, effective, env, "TimeoutSecondsPath", state.name), state.name
@@ -30,7 +32,7 @@ def run_task(rc: RunContext, state: State, state_input: Any, frame: Frame) -> Ou
         result = run_bounded(rc, lambda: call_resource(rc, state.kind, state.resource, params), timeout)
         return succeed(rc, state, frame, retry_count, "TaskSucceeded", state_input, result, env)
 
-    return with_retry(rc, state, state_input, frame, attempt)
+    return with_retry(rc, state, state_input, frame, attempt, entered)
 
 
 def _timeout_from(value: Any, state: str) -> float:

@@ -138,8 +138,10 @@ class Not(Condition):
 
 @dataclass(frozen=True)
 class ChoiceRule:
-    condition: Condition
+    condition: Condition | Any  # a JSONPath Condition, or a JSONata one (expressions.assign.JsonataCondition)
     next: str
+    assign: Any = None  # states.assign.AssignSpec: evaluated when this rule matches
+    output: Any = None  # JSONata Output of this rule
 
 
 def string_matches_pattern(pattern: str) -> re.Pattern[str]:
@@ -168,8 +170,10 @@ def compile_rule(rule: Any, pointer: str, problems: Problems, top: bool) -> Cond
     for key in rule:
         if key not in allowed:
             why = "is only allowed on top-level Choices" if key == "Next" else "is not a supported Choice rule field"
-            if key in ("Condition", "Assign", "Output"):
-                why = "belongs to JSONata/variables, which this executor does not support"
+            if key in ("Condition", "Output"):
+                why = 'is a JSONata field: set "QueryLanguage": "JSONata" on the state or the state machine'
+            elif key == "Assign":
+                why = "is only allowed on top-level Choices"
             problems.append((f"{pointer}/{key}", f"{key!r} {why}"))
     if top and not isinstance(rule.get("Next"), str):
         problems.append((f"{pointer}/Next", "a top-level Choice rule needs a 'Next' state name"))

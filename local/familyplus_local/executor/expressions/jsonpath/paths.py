@@ -10,6 +10,7 @@ AWS (Jayway JsonPath), return the list of matches.
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from typing import Any
 
@@ -27,19 +28,35 @@ class PathMatchFailure(Exception):
 Step = str | int
 
 _NAME_STOP = set(".[")
+_VARIABLE = re.compile(r"^\$((?!\d)\w+)")
 _NOT_IN_NAME = set("()?@*,:'\" \t\n")
 
 
 class JsonPath:
     """A compiled JSONPath. `context` is True for `$$...` paths (read against the context object)."""
 
-    __slots__ = ("_expr", "context", "steps", "text")
+    __slots__ = ("_expr", "context", "steps", "text", "variable")
 
-    def __init__(self, text: str, context: bool, steps: tuple[Step, ...] | None, expr: Any = None):
+    def __init__(
+        self, text: str, context: bool, steps: tuple[Step, ...] | None, expr: Any = None, variable: str | None = None
+    ):
         self.text = text
         self.context = context
         self.steps = steps
         self._expr = expr
+        self.variable = variable  # `$name.a.b`: read from the workflow variable `name`
+
+    def read_variable(self, variables: Any) -> Any:
+        """Read a `$name...` path from the workflow variables (PathNotFound if `name` is not set)."""
+        assert self.variable is not None
+        try:
+            value = variables.lookup(self.variable) if variables is not None else None
+        except KeyError:
+            value = None
+            variables = None
+        if variables is None:
+            raise PathNotFound(f"no workflow variable ${self.variable} is set (path {self.text!r})")
+        return self.read(value)
 
     @property
     def definite(self) -> bool:
@@ -47,7 +64,7 @@ class JsonPath:
 
     @property
     def is_root(self) -> bool:
-        return self.steps == () and not self.context
+        return self.steps == () and not self.context and self.variable is None
 
     def read(self, data: Any) -> Any:
         """The selected value (definite path) or the list of matches (indefinite path)."""
@@ -114,14 +131,18 @@ def compile_path(text: str) -> JsonPath:
         raise ValueError(f"a path must be a string starting with '$', got {text!r}")
     context = text.startswith("$$")
     body = text[2:] if context else text[1:]
+    variable = None
+    named = _VARIABLE.match(text)
+    if named:  # `$name...`: a workflow variable, then an ordinary path into its value
+        variable, body = named.group(1), text[named.end() :]
     steps = _parse_definite(body)
     if steps is not None:
-        return JsonPath(text, context, steps)
+        return JsonPath(text, context, steps, variable=variable)
     try:
         expr = _jsonpath_parse("$" + body)
     except Exception as exc:  # jsonpath-ng raises several exception types for syntax errors
         raise ValueError(f"invalid JSONPath {text!r}: {exc}") from None
-    return JsonPath(text, context, None, expr)
+    return JsonPath(text, context, None, expr, variable=variable)
 
 
 def compile_reference_path(text: str) -> JsonPath:

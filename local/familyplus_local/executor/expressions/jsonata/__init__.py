@@ -1,0 +1,7 @@
+"""The JSONata query language of Step Functions: `{% %}` expressions (evaluated by jsonata-python), the
+functions Step Functions adds, and templates (Arguments, Output, Assign, ...) made of them."""
+
+from .expression import Expression, compile_expression, is_expression
+from .template import JsonataTemplate, compile_jsonata
+
+__all__ = ["Expression", "JsonataTemplate", "compile_expression", "compile_jsonata", "is_expression"]
