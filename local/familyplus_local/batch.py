@@ -23,6 +23,7 @@ from rich.table import Table
 from familyplus.handlers._lambda import describe_validation
 from familyplus.models.keys import execution_name
 from familyplus.models.response import ProcessResponseInput
+from familyplus_local.executor import SubjectBusyError
 from familyplus_local.runner import ExecutionExistsError, LocalRunner
 
 PROCESS = "process_response"
@@ -63,8 +64,8 @@ def parse_lines(path: Path) -> Iterator[tuple[int, dict[str, Any] | LineResult]]
 def _process(runner: LocalRunner, number: int, payload: dict[str, Any]) -> LineResult:
     response_id = str(payload["responseId"])
     try:
-        execution = runner.start(PROCESS, payload, name=execution_name(response_id))
-    except ExecutionExistsError as exc:
+        execution = runner.start_or_resume(PROCESS, payload, name=execution_name(response_id))
+    except (ExecutionExistsError, SubjectBusyError) as exc:
         return LineResult(number, False, response_id=response_id, reason=str(exc))
     except Exception as exc:  # one line's surprise must not stop the batch: report it against the line
         return LineResult(number, False, response_id=response_id, reason=f"{type(exc).__name__}: {exc}")

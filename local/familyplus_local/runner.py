@@ -7,6 +7,8 @@ machine, with no AWS account: the same `.asl.json` files, the same handlers, the
 from __future__ import annotations
 
 import json
+import threading
+import time
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -16,11 +18,17 @@ from familyplus import bootstrap
 from familyplus.catalog import WORKFLOWS
 from familyplus.settings import Settings, load_settings
 from familyplus_local.executor import (
+    ABORTED,
+    RUNNING,
     Clock,
     DirectoryObjectStore,
     Execution,
+    ExecutionAlreadyExistsError,
     ExecutionNotFoundError,
     HistoryEvent,
+    Lease,
+    LeaseKeeper,
+    Owner,
     SqliteExecutionStore,
     TaskError,
     execution_arn,
@@ -28,6 +36,7 @@ from familyplus_local.executor import (
     redrive_execution,
     run_state_machine,
 )
+from familyplus_local.executor.leases import DEFAULT_HEARTBEAT_SECONDS, DEFAULT_LEASE_SECONDS
 from familyplus_local.lambda_runtime import LocalLambda, prepare_environment, substitutions
 from familyplus_local.workflows import load_workflow
 
@@ -46,6 +55,8 @@ class LocalRunner:
         adapters: bootstrap.Adapters | None = None,
         clock: Clock | None = None,
         verbose: bool = False,
+        lease_seconds: float = DEFAULT_LEASE_SECONDS,
+        heartbeat_seconds: float = DEFAULT_HEARTBEAT_SECONDS,
     ) -> None:
         prepare_environment(verbose=verbose)
         self.settings = settings or load_settings()
@@ -54,6 +65,11 @@ class LocalRunner:
         self.clock = clock
         self.lambdas = LocalLambda()
         self.executions = SqliteExecutionStore(self.settings.database_path)
+        # This process owns the executions it starts: it renews their leases while they run, so that another
+        # process can tell when it was killed and record them ABORTED (then redrivable).
+        self.owner = Owner.this_process()
+        self.lease_seconds = lease_seconds
+        self.heartbeat_seconds = heartbeat_seconds
         # Distributed Map's ItemReader/ResultWriter (S3 on AWS): buckets are folders under <data_dir>/s3.
         self.objects = DirectoryObjectStore(self.settings.data_dir / "s3")
         self._values = substitutions()
@@ -70,31 +86,51 @@ class LocalRunner:
         name: str | None = None,
         listener: Listener | None = None,
     ) -> Execution:
-        """Run an execution to its end and persist it (history is appended live, event by event)."""
+        """Run an execution to its end and persist it (history is appended live, event by event).
+
+        AWS StartExecution's rule for a name in use: the same input returns that execution, another input is
+        refused (ExecutionExistsError) — also when two processes start the same name at the same moment.
+        While another live execution of `workflow` works on the same response, the start is refused
+        (SubjectBusyError): two runs of one response would mix their results."""
         if name is None:
             name = str(uuid.uuid4())
         else:
             existing = self.find(name, workflow)
             if existing is not None:
-                # AWS StartExecution: same name and input → the same execution; different input → refused.
-                if existing.input == payload:
-                    return existing
-                raise ExecutionExistsError(f"execution {name!r} of {workflow} already exists with a different input")
-        return self._persisted(
-            execution_arn(workflow, name),
-            listener,
-            lambda on_event: run_state_machine(
-                self.definition(workflow),
-                payload,
-                invoke=self.lambdas.invoke,
-                start_execution=self._start_child,
-                objects=self.objects,
-                clock=self.clock,
-                name=name,
-                state_machine_name=workflow,
-                listener=on_event,
-            ),
-        )
+                return self._same_input(existing, workflow, payload)
+        try:
+            return self._persisted(
+                execution_arn(workflow, name),
+                listener,
+                self._lease(payload),
+                lambda on_event, stop: run_state_machine(
+                    self.definition(workflow),
+                    payload,
+                    invoke=self.lambdas.invoke,
+                    start_execution=self._start_child,
+                    objects=self.objects,
+                    clock=self.clock,
+                    name=name,
+                    state_machine_name=workflow,
+                    listener=on_event,
+                    stop=stop,
+                ),
+            )
+        except ExecutionAlreadyExistsError:  # another process started this name first
+            existing = self.find(name, workflow)
+            if existing is None:
+                raise
+            return self._same_input(existing, workflow, payload)
+
+    def start_or_resume(
+        self, workflow: str, payload: dict[str, Any], *, name: str, listener: Listener | None = None
+    ) -> Execution:
+        """`start`, except that an execution of that name and input which was stopped or orphaned (ABORTED)
+        is redriven: work that was accepted once is not lost when the process running it was killed."""
+        existing = self.find(name, workflow)
+        if existing is not None and existing.status == ABORTED and existing.input == payload:
+            return self.redrive(existing.execution_arn, listener=listener)
+        return self.start(workflow, payload, name=name, listener=listener)
 
     def redrive(self, execution_id: str, *, listener: Listener | None = None) -> Execution:
         """Resume a failed execution from the state that failed (AWS RedriveExecution semantics)."""
@@ -102,7 +138,8 @@ class LocalRunner:
         return self._persisted(
             previous.execution_arn,
             listener,
-            lambda on_event: redrive_execution(
+            self._lease(previous.input),
+            lambda on_event, stop: redrive_execution(
                 self.definition(previous.state_machine_name),
                 previous,
                 invoke=self.lambdas.invoke,
@@ -110,8 +147,34 @@ class LocalRunner:
                 objects=self.objects,
                 clock=self.clock,
                 listener=on_event,
+                stop=stop,
             ),
         )
+
+    def stop(self, execution_id: str, *, cause: str = "stopped by request", wait_seconds: float = 0.0) -> Execution:
+        """StopExecution, locally: the execution ends ABORTED (then it can be redriven).
+
+        An execution run by a live process is asked to stop — that process stops it at its next step, within
+        a heartbeat — and, with `wait_seconds`, this call waits for that; one whose process is gone is
+        recorded ABORTED at once. Raises ExecutionNotFoundError, or ExecutionNotRunningError if it ended."""
+        arn = self.executions.get(execution_id).execution_arn
+        self.executions.stop(arn, cause)
+        deadline = time.monotonic() + wait_seconds
+        while True:
+            execution = self.executions.get(arn)
+            if execution.status != RUNNING or time.monotonic() >= deadline:
+                return execution
+            time.sleep(min(0.1, self.heartbeat_seconds))
+
+    def _same_input(self, existing: Execution, workflow: str, payload: dict[str, Any]) -> Execution:
+        if existing.input == payload:
+            return existing
+        raise ExecutionExistsError(f"execution {existing.name!r} of {workflow} already exists with a different input")
+
+    def _lease(self, payload: Any) -> Lease:
+        response_id = payload.get("responseId") if isinstance(payload, dict) else None
+        subject = f"response {response_id}" if isinstance(response_id, str) and response_id else None
+        return Lease(self.owner, self.lease_seconds, subject)
 
     def find(self, name: str, workflow: str) -> Execution | None:
         """The execution of `workflow` named `name`, or None."""
@@ -120,15 +183,28 @@ class LocalRunner:
         except ExecutionNotFoundError:
             return None
 
-    def _persisted(self, arn: str, listener: Listener | None, run: Callable[[Listener], Execution]) -> Execution:
-        persist = self.executions.listener(arn)  # live: a crash mid-run still leaves its history
+    def _persisted(
+        self,
+        arn: str,
+        listener: Listener | None,
+        lease: Lease,
+        run: Callable[[Listener, threading.Event], Execution],
+    ) -> Execution:
+        persist = self.executions.listener(arn, lease)  # live: a crash mid-run still leaves its history
+        stop = threading.Event()
 
         def on_event(event: HistoryEvent) -> None:
             persist(event)
             if listener is not None:
                 listener(event)
 
-        execution = run(on_event)
+        keeper = LeaseKeeper(
+            lambda: self.executions.heartbeat(arn, lease.owner),
+            lambda _why: stop.set(),
+            interval=self.heartbeat_seconds,
+        )
+        with keeper:
+            execution = run(on_event, stop)
         self.executions.save(execution)
         return execution
 

@@ -27,7 +27,14 @@ from pydantic.alias_generators import to_camel
 from familyplus.models.base import MAX_TEXT_CHARS, Id, MediaType
 from familyplus.models.keys import execution_name
 from familyplus.models.response import ProcessResponseInput
-from familyplus_local.executor import AmbiguousExecutionError, Execution, ExecutionNotFoundError, execution_arn
+from familyplus_local.executor import (
+    ABORTED,
+    AmbiguousExecutionError,
+    Execution,
+    ExecutionNotFoundError,
+    SubjectBusyError,
+    execution_arn,
+)
 from familyplus_local.runner import ExecutionExistsError, LocalRunner
 
 PROCESS = "process_response"
@@ -79,18 +86,22 @@ class Intake:
         arn = execution_arn(PROCESS, name)
         with self._lock:
             known = self.pending.get(name)
-            previous = known[0] if known else self._persisted_input(name)
+            running = known is not None and not known[1].done()
+            previous = known[0] if running and known else self._persisted(name)
             if previous is not None:
-                if previous != payload:
+                inputs = previous if isinstance(previous, dict) else previous.input
+                if inputs != payload:
                     raise HTTPException(409, f"execution {name!r} already exists with a different input")
-                return arn
-            future = self.pool.submit(self.runner.start, PROCESS, payload, name=name)
+                if isinstance(previous, dict) or previous.status != ABORTED:
+                    return arn
+            # New, or accepted before and stopped or orphaned (its process was killed): run it (again).
+            future = self.pool.submit(self.runner.start_or_resume, PROCESS, payload, name=name)
             self.pending[name] = (payload, future)
         return arn
 
-    def _persisted_input(self, name: str) -> Any:
+    def _persisted(self, name: str) -> Execution | None:
         try:
-            return self.runner.executions.get(name, state_machine_name=PROCESS).input
+            return self.runner.executions.get(name, state_machine_name=PROCESS)
         except ExecutionNotFoundError:
             return None
 
@@ -112,7 +123,7 @@ class Intake:
             error = future.exception() if future.done() else None
             if error is None:  # submitted, first event not written yet
                 return {"executionArn": execution_arn(PROCESS, name), "name": name, "status": "RUNNING"}
-            status = 409 if isinstance(error, ExecutionExistsError) else 500
+            status = 409 if isinstance(error, ExecutionExistsError | SubjectBusyError) else 500
             raise HTTPException(status, f"execution {name!r} could not start: {error}") from None
         return {
             "executionArn": ex.execution_arn,

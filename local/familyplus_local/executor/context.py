@@ -35,8 +35,9 @@ class CancelToken:
 
     __slots__ = ("_event", "parent")
 
-    def __init__(self, parent: CancelToken | None = None):
-        self._event = threading.Event()
+    def __init__(self, parent: CancelToken | None = None, *, event: threading.Event | None = None):
+        # `event`: set from outside the run to stop it (StopExecution); the root token of a run may take one.
+        self._event = event if event is not None else threading.Event()
         self.parent = parent
 
     def cancel(self) -> None:
@@ -93,6 +94,7 @@ class RunContext:
         started: datetime,
         state_loop: StateLoop,
         variables: dict[str, Any] | None = None,
+        stop: threading.Event | None = None,
     ):
         self.machine = machine
         self.execution = execution
@@ -104,7 +106,7 @@ class RunContext:
         self.max_workers = max_workers
         self.recorder = recorder
         self.deadline = started + timedelta(seconds=machine.timeout_seconds) if machine.timeout_seconds else None
-        self.root = Frame("", CancelToken(), scope=Scope(values=variables))
+        self.root = Frame("", CancelToken(event=stop), scope=Scope(values=variables))
         self._machine_arn = state_machine_arn(execution.state_machine_name)
         self._state_loop = state_loop
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import json
 import random
+import threading
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -46,6 +47,7 @@ def run_state_machine(
     listener: Listener | None = None,
     rng: random.Random | None = None,
     max_workers: int = 8,
+    stop: threading.Event | None = None,
 ) -> Execution:
     """Run a state machine to completion in this process and return the finished Execution.
 
@@ -57,6 +59,9 @@ def run_state_machine(
     `start_execution`, an ItemReader/ResultWriter without `objects`), InvalidNameError (bad name) or
     ValueError (input not JSON) before anything runs; failures *of the workflow* are reported in the returned
     Execution (status FAILED/TIMED_OUT).
+
+    `stop`: set it (from any thread) to stop the run, as StopExecution does: it ends ABORTED at its next
+    step; a task already running finishes first.
     """
     machine = _prepare(definition, invoke, start_execution, objects, max_workers)
     validate_name(state_machine_name, "state machine name")
@@ -75,7 +80,9 @@ def run_state_machine(
     recorder = Recorder(execution, clock, listener)
     recorder.emit("ExecutionStarted", input=data)
     hooks = _Hooks(invoke, start_execution, objects)
-    return _drive(machine, execution, recorder, hooks, clock, rng, max_workers, machine.start_at, data, started)
+    return _drive(
+        machine, execution, recorder, hooks, clock, rng, max_workers, machine.start_at, data, started, stop=stop
+    )
 
 
 def redrive_execution(
@@ -89,6 +96,7 @@ def redrive_execution(
     listener: Listener | None = None,
     rng: random.Random | None = None,
     max_workers: int = 8,
+    stop: threading.Event | None = None,
 ) -> Execution:
     """Resume a FAILED / TIMED_OUT / ABORTED execution in place (same ARN and name, history kept,
     redrive_count + 1, an ExecutionRedriven event appended) and run it to completion; returns `execution`.
@@ -113,7 +121,18 @@ def redrive_execution(
     recorder.emit("ExecutionRedriven", state=state, input=data)
     hooks = _Hooks(invoke, start_execution, objects)
     return _drive(
-        machine, execution, recorder, hooks, clock, rng, max_workers, state, data, now, resume_variables(execution)
+        machine,
+        execution,
+        recorder,
+        hooks,
+        clock,
+        rng,
+        max_workers,
+        state,
+        data,
+        now,
+        resume_variables(execution),
+        stop=stop,
     )
 
 
@@ -173,6 +192,7 @@ def _drive(
     data: Any,
     started: datetime,
     variables: dict[str, Any] | None = None,
+    stop: threading.Event | None = None,
 ) -> Execution:
     rc = RunContext(
         machine,
@@ -187,6 +207,7 @@ def _drive(
         started=started,
         state_loop=run_machine,
         variables=variables,
+        stop=stop,
     )
 
     def finish(status: str, event: str, **fields: Any) -> None:

@@ -87,6 +87,19 @@ class ExecutionAlreadyExistsError(ValueError):
     execution with the same ARN was already recorded: like AWS, a name is used once per state machine."""
 
 
+class ExecutionNotRunningError(ValueError):
+    """Raised by `SqliteExecutionStore.stop` when the execution already ended (AWS: nothing to stop)."""
+
+
+class ExecutionLostError(RuntimeError):
+    """Raised to a run's owner when its execution was stopped or taken for an orphan: it must not write on."""
+
+
+class SubjectBusyError(ValueError):
+    """Raised at the start (or redrive) of an execution whose subject — e.g. a response — another live
+    execution of the same state machine is working on: two runs of one response would mix their results."""
+
+
 class AmbiguousExecutionError(LookupError):
     """Raised by `SqliteExecutionStore.get` when a bare name matches executions of several state machines."""
 

@@ -8,6 +8,13 @@ Live persistence: pass `listener=store.listener(arn)` (or `functools.partial(sto
 `run_state_machine` with a name you chose (the ARN is `execution_arn(state_machine_name, name)`); each event
 is written as it happens and the execution row follows the status. Call `save(execution)` at the end too
 (cheap and idempotent).
+
+Ownership: `listener(arn, lease=Lease(owner, ...))` records who runs the execution; the owner renews the lease
+with `heartbeat` (see `leases.LeaseKeeper`). Every read (`get`, `list`) first records as ABORTED the RUNNING
+executions whose owner is gone (`reap_orphans`), so a killed process never leaves an execution RUNNING for
+ever; `stop` asks the owner to stop (or aborts an orphan at once). An owner whose execution was taken from it
+cannot write to it any more (`ExecutionLostError`). A lease's `subject` (e.g. one response) is held by at most
+one RUNNING execution of a state machine at a time (`SubjectBusyError`).
 """
 
 from __future__ import annotations
@@ -21,8 +28,16 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from .errors import AmbiguousExecutionError, ExecutionAlreadyExistsError, ExecutionNotFoundError
+from .errors import (
+    AmbiguousExecutionError,
+    ExecutionAlreadyExistsError,
+    ExecutionLostError,
+    ExecutionNotFoundError,
+    ExecutionNotRunningError,
+    SubjectBusyError,
+)
 from .history import ABORTED, FAILED, RUNNING, STATUSES, SUCCEEDED, TIMED_OUT, Execution, HistoryEvent
+from .leases import Lease, Owner
 from .names import split_execution_arn
 
 _SCHEMA = """
@@ -51,6 +66,15 @@ CREATE TABLE IF NOT EXISTS sfn_history_events (
     PRIMARY KEY (execution_arn, id)
 );
 """
+#: Added after the first release: created on old databases by `_migrate`.
+_LEASE_COLUMNS = {
+    "owner": "TEXT",
+    "heartbeat_at": "TEXT",
+    "lease_seconds": "REAL",
+    "stop_requested": "TEXT",
+    "subject": "TEXT",
+}
+_ORPHANED = "States.Aborted"
 _COLUMNS = (
     "execution_arn",
     "name",
@@ -123,15 +147,28 @@ def _where(
 class SqliteExecutionStore:
     """Executions and their event histories in a SQLite file. Thread-safe (one connection behind a lock)."""
 
-    def __init__(self, path: str | Path):
+    def __init__(self, path: str | Path, *, now: Callable[[], datetime] | None = None):
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._now = now or (lambda: datetime.now(UTC))
         self._lock = threading.RLock()
         self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None, timeout=30)
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")
         with self._lock:
             self._db.executescript(_SCHEMA)  # executescript manages its own transaction
+            self._migrate()
+
+    def _migrate(self) -> None:
+        with self._tx() as db:
+            present = {row[1] for row in db.execute("PRAGMA table_info(sfn_executions)")}
+            for column, kind in _LEASE_COLUMNS.items():
+                if column not in present:
+                    db.execute(f"ALTER TABLE sfn_executions ADD COLUMN {column} {kind}")
+            db.execute(
+                "CREATE INDEX IF NOT EXISTS sfn_executions_running "
+                "ON sfn_executions (status, state_machine_name, subject)"
+            )
 
     @contextmanager
     def _tx(self) -> Iterator[sqlite3.Connection]:
@@ -188,26 +225,157 @@ class SqliteExecutionStore:
                 (execution.execution_arn, len(execution.history)),
             )
 
-    def append_event(self, execution_arn: str, event: HistoryEvent) -> None:
-        """Persist one event as it happens; Execution* events also keep the execution row's status current."""
+    def append_event(self, execution_arn: str, event: HistoryEvent, lease: Lease | None = None) -> None:
+        """Persist one event as it happens; Execution* events also keep the execution row's status current.
+        With a `lease`, the run's owner is recorded at its start and checked at every later event."""
         with self._tx() as db:
+            if lease is not None and event.type not in ("ExecutionStarted", "ExecutionRedriven"):
+                self._fence(db, execution_arn, lease.owner)
             db.execute(
                 "INSERT OR REPLACE INTO sfn_history_events (execution_arn, id, type, timestamp, body) "
                 "VALUES (?, ?, ?, ?, ?)",
                 (execution_arn, *self._event_row(event)),
             )
-            self._follow(db, execution_arn, event)
+            self._follow(db, execution_arn, event, lease)
 
-    def listener(self, execution_arn: str) -> Callable[[HistoryEvent], None]:
+    def listener(self, execution_arn: str, lease: Lease | None = None) -> Callable[[HistoryEvent], None]:
         """A `listener=` for run_state_machine/redrive_execution that persists events of that execution."""
-        return lambda event: self.append_event(execution_arn, event)
+        return lambda event: self.append_event(execution_arn, event, lease)
+
+    # ---- ownership ----
+    def heartbeat(self, execution_arn: str, owner: Owner) -> str | None:
+        """Renew `owner`'s lease on a RUNNING execution. Returns why the owner must stop — a stop was requested,
+        or the execution is no longer this owner's — or None to go on."""
+        with self._tx() as db:
+            row = db.execute(
+                "SELECT status, owner, stop_requested FROM sfn_executions WHERE execution_arn = ?", (execution_arn,)
+            ).fetchone()
+            if row is None:
+                return "the execution is no longer in the store"
+            status, current, stop = row
+            if status != RUNNING or current != str(owner):
+                return f"the execution is {status}, no longer run by this process"
+            db.execute(
+                "UPDATE sfn_executions SET heartbeat_at = ? WHERE execution_arn = ?",
+                (_when(self._now()), execution_arn),
+            )
+            return str(stop) if stop is not None else None
+
+    def stop(self, execution_arn: str, cause: str = "stopped by request") -> str:
+        """StopExecution: ask a RUNNING execution's owner to stop it (returns RUNNING: it ends ABORTED at its
+        next step), or record an orphaned or ownerless one ABORTED at once (returns ABORTED).
+        Raises ExecutionNotFoundError, or ExecutionNotRunningError when it already ended."""
+        with self._tx() as db:
+            row = db.execute(
+                "SELECT status, owner, heartbeat_at, lease_seconds, start_date FROM sfn_executions "
+                "WHERE execution_arn = ?",
+                (execution_arn,),
+            ).fetchone()
+            if row is None:
+                raise ExecutionNotFoundError(f"no execution with ARN {execution_arn!r} in {self.path}")
+            status, owner, *_ = row
+            if status != RUNNING:
+                raise ExecutionNotRunningError(
+                    f"execution {execution_arn} is {status}: only a RUNNING execution can be stopped"
+                )
+            if owner is None or self._orphan_reason(*row[1:]) is not None:
+                self._abort(db, execution_arn, f"the execution was stopped: {cause}")
+                return ABORTED
+            db.execute("UPDATE sfn_executions SET stop_requested = ? WHERE execution_arn = ?", (cause, execution_arn))
+            return RUNNING
+
+    def reap_orphans(self) -> list[str]:
+        """Record as ABORTED every RUNNING execution whose owner is gone; returns their ARNs."""
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT execution_arn, owner, heartbeat_at, lease_seconds, start_date FROM sfn_executions "
+                "WHERE status = ? AND owner IS NOT NULL",
+                (RUNNING,),
+            ).fetchall()
+        orphans = [(arn, why) for arn, *lease in rows if (why := self._orphan_reason(*lease)) is not None]
+        reaped: list[str] = []
+        for arn, why in orphans:
+            with self._tx() as db:
+                still = db.execute(
+                    "SELECT owner, heartbeat_at, lease_seconds, start_date FROM sfn_executions "
+                    "WHERE execution_arn = ? AND status = ?",
+                    (arn, RUNNING),
+                ).fetchone()
+                if still is None or self._orphan_reason(*still) is None:
+                    continue  # finished, or renewed, meanwhile
+                self._abort(db, arn, f"orphaned: {why}; redrive it to resume where it stopped")
+                reaped.append(arn)
+        return reaped
+
+    def _orphan_reason(
+        self, owner: str | None, heartbeat_at: str | None, lease_seconds: float | None, start_date: str
+    ) -> str | None:
+        if owner is None:
+            return None  # recorded without an owner (before leases, or by save()): nobody to outlive
+        parsed = Owner.parse(owner)
+        if parsed is not None and parsed.is_dead_here():
+            return f"its process {parsed.pid} on {parsed.host} is gone"
+        last = _parse_when(heartbeat_at or start_date)
+        if last is not None and lease_seconds is not None:
+            silent = (self._now() - last).total_seconds()
+            if silent > lease_seconds:
+                return f"its owner {owner} has not renewed its lease for {silent:.0f} s (lease {lease_seconds:g} s)"
+        return None
+
+    def _abort(self, db: sqlite3.Connection, arn: str, cause: str) -> None:
+        (last,) = db.execute(
+            "SELECT COALESCE(MAX(id), 0) FROM sfn_history_events WHERE execution_arn = ?", (arn,)
+        ).fetchone()
+        now = self._now()
+        event = HistoryEvent(id=int(last) + 1, type="ExecutionAborted", timestamp=now, error=_ORPHANED, cause=cause)
+        db.execute(
+            "INSERT INTO sfn_history_events (execution_arn, id, type, timestamp, body) VALUES (?, ?, ?, ?, ?)",
+            (arn, *self._event_row(event)),
+        )
+        db.execute(
+            "UPDATE sfn_executions SET status = ?, error = ?, cause = ?, stop_date = ?, output = 'null' "
+            "WHERE execution_arn = ?",
+            (ABORTED, _ORPHANED, cause, _when(now), arn),
+        )
+
+    @staticmethod
+    def _fence(db: sqlite3.Connection, arn: str, owner: Owner) -> None:
+        row = db.execute("SELECT status, owner FROM sfn_executions WHERE execution_arn = ?", (arn,)).fetchone()
+        if row is None or row[0] != RUNNING or row[1] != str(owner):
+            status = row[0] if row else "gone"
+            raise ExecutionLostError(
+                f"execution {arn} is {status} and no longer run by this process (it was stopped, or taken for an "
+                "orphan after this process stopped renewing its lease): its remaining events are not recorded"
+            )
+
+    def _claim(self, db: sqlite3.Connection, arn: str, machine: str, lease: Lease | None, when: str | None) -> None:
+        """Record the owner of a run that starts; refuse it while another live execution holds its subject."""
+        if lease is None:
+            return
+        if lease.subject is not None:
+            rows = db.execute(
+                "SELECT execution_arn, owner, heartbeat_at, lease_seconds, start_date FROM sfn_executions "
+                "WHERE status = ? AND state_machine_name = ? AND subject = ? AND execution_arn != ?",
+                (RUNNING, machine, lease.subject, arn),
+            ).fetchall()
+            for other, *other_lease in rows:
+                why = self._orphan_reason(*other_lease)
+                if why is None:
+                    raise SubjectBusyError(
+                        f"{lease.subject} is being processed by execution {other}: wait for it to end, or stop it"
+                    )
+                self._abort(db, other, f"orphaned: {why}; redrive it to resume where it stopped")
+        db.execute(
+            "UPDATE sfn_executions SET owner = ?, heartbeat_at = ?, lease_seconds = ?, stop_requested = NULL, "
+            "subject = ? WHERE execution_arn = ?",
+            (str(lease.owner), when, lease.seconds, lease.subject, arn),
+        )
 
     @staticmethod
     def _event_row(event: HistoryEvent) -> tuple[int, str, str | None, str]:
         return event.id, event.type, _when(event.timestamp), json.dumps(event.to_dict())
 
-    @staticmethod
-    def _follow(db: sqlite3.Connection, arn: str, event: HistoryEvent) -> None:
+    def _follow(self, db: sqlite3.Connection, arn: str, event: HistoryEvent, lease: Lease | None = None) -> None:
         when = _when(event.timestamp)
         if event.type == "ExecutionStarted":
             machine, name = split_execution_arn(arn)
@@ -220,12 +388,18 @@ class SqliteExecutionStore:
                 "start_date) VALUES (?, ?, ?, ?, ?, ?)",
                 (arn, name, machine, RUNNING, json.dumps(event.input), when),
             )
+            self._claim(db, arn, machine, lease, _when(self._now()))
         elif event.type == "ExecutionRedriven":
+            machine, _ = split_execution_arn(arn)
+            row = db.execute("SELECT status FROM sfn_executions WHERE execution_arn = ?", (arn,)).fetchone()
+            if row is not None and row[0] == RUNNING:
+                raise ExecutionAlreadyExistsError(f"execution {arn} is RUNNING: it cannot be redriven twice at once")
             db.execute(
                 "UPDATE sfn_executions SET status = ?, output = NULL, error = NULL, cause = NULL, stop_date = NULL,"
                 " redrive_count = redrive_count + 1, redrive_date = ? WHERE execution_arn = ?",
                 (RUNNING, when, arn),
             )
+            self._claim(db, arn, machine, lease, _when(self._now()))
         elif event.type in _TERMINAL:
             db.execute(
                 "UPDATE sfn_executions SET status = ?, output = ?, error = ?, cause = ?, stop_date = ? "
@@ -237,6 +411,7 @@ class SqliteExecutionStore:
     def get(self, arn_or_name: str, state_machine_name: str | None = None) -> Execution:
         """The execution with this ARN, or with this name (optionally within one state machine).
         Raises ExecutionNotFoundError, or AmbiguousExecutionError if a bare name is used by several."""
+        self.reap_orphans()
         if arn_or_name.startswith("arn:"):
             where, args = "execution_arn = ?", [arn_or_name]
         else:
@@ -270,6 +445,7 @@ class SqliteExecutionStore:
         """Executions, newest first, optionally filtered by status, start date (since <= start < until), state
         machine, the input's responseId/familyId, and `search` (a part of the name, responseId or familyId)."""
         where, args = _where(status, since, until, state_machine_name, response_id, family_id, search)
+        self.reap_orphans()
         with self._lock:
             rows = self._db.execute(
                 f"SELECT {', '.join(_COLUMNS)} FROM sfn_executions {where} ORDER BY start_date DESC, rowid DESC "
@@ -291,6 +467,7 @@ class SqliteExecutionStore:
     ) -> int:
         """How many executions `list` would return with these filters and no limit."""
         where, args = _where(status, since, until, state_machine_name, response_id, family_id, search)
+        self.reap_orphans()
         with self._lock:
             (total,) = self._db.execute(f"SELECT COUNT(*) FROM sfn_executions {where}", args).fetchone()
             return int(total)

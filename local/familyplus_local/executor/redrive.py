@@ -4,9 +4,11 @@ Like AWS RedriveExecution, a redrive resumes at the top-level state where the la
 top-level <Type>StateEntered of that run), with the input that state had.
 
 Differences from AWS, on purpose:
-* when the run ended in a Fail state that was reached through a Catch, the redrive resumes at the state
-  whose error was caught (the latest top-level state that exited through a Catch before the Fail). Our
-  workflows catch States.ALL → MarkFailed → Fail: redriving the Fail state would only fail again;
+* when the run stopped in a Catch handler — the states only a Catch leads to (our MarkFailed → Failed) — or
+  in a Fail state reached through a Catch, the redrive resumes at the work state whose error was caught (the
+  latest top-level state, outside the handlers, that exited through a Catch, in *any* earlier run of the
+  execution). Redriving the handler would only record the failure again: when MarkFailed itself failed (the
+  store was down past its retries) the response would otherwise never be processed again;
 * a Parallel or Map state is re-run whole (AWS re-runs only its unsuccessful branches/iterations).
 """
 
@@ -14,7 +16,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .definition.model import FailState, StateMachine
+from .definition.model import ChoiceState, FailState, ResultState, StateMachine
 from .errors import RedriveError
 from .history import Execution, HistoryEvent
 
@@ -34,21 +36,53 @@ def resume_point(machine: StateMachine, execution: Execution) -> tuple[str, Any]
         return machine.start_at, execution.input
     last = entered[-1]
     assert last.state is not None
-    if isinstance(machine.states.get(last.state), FailState):
-        caught = _caught_before(segment, last)
+    handlers = catch_handlers(machine)
+    # A handler: look through every run (the handler itself may be what failed last time); a Fail state
+    # reached otherwise: only this run (an earlier run's caught error was redriven past already).
+    scope = history if last.state in handlers else segment
+    if last.state in handlers or isinstance(machine.states.get(last.state), FailState):
+        caught = _last_caught(scope, handlers)
         if caught is not None:
             return _known(machine, caught[0]), caught[1]
     return _known(machine, last.state), last.input
 
 
-def _caught_before(segment: list[HistoryEvent], fail: HistoryEvent) -> tuple[str, Any] | None:
-    """The latest top-level state that exited through a Catch before `fail`, with its entry input."""
-    position = segment.index(fail)
-    for i in range(position - 1, -1, -1):
-        event = segment[i]
-        if event.top_level and event.type.endswith("StateExited") and event.error is not None:
+def catch_handlers(machine: StateMachine) -> frozenset[str]:
+    """The top-level states reached only through a Catch: every state a Catch leads to, and what follows it,
+    minus what the normal flow from StartAt reaches."""
+    normal = _reachable(machine, [machine.start_at])
+    targets = [c.next for state in machine.states.values() if isinstance(state, ResultState) for c in state.catch]
+    return frozenset(_reachable(machine, targets) - normal)
+
+
+def _reachable(machine: StateMachine, starts: list[str]) -> set[str]:
+    """States reached from `starts` by Next, Choice rules and Default (not by Catch)."""
+    seen: set[str] = set()
+    todo = list(starts)
+    while todo:
+        name = todo.pop()
+        state = machine.states.get(name)
+        if name in seen or state is None:
+            continue
+        seen.add(name)
+        todo += [state.next] if state.next else []
+        if isinstance(state, ChoiceState):
+            todo += [rule.next for rule in state.choices] + ([state.default] if state.default else [])
+    return seen
+
+
+def _last_caught(history: list[HistoryEvent], handlers: frozenset[str]) -> tuple[str, Any] | None:
+    """The latest top-level work state (not a handler) that exited through a Catch, with its entry input."""
+    for i in range(len(history) - 1, -1, -1):
+        event = history[i]
+        if (
+            event.top_level
+            and event.type.endswith("StateExited")
+            and event.error is not None
+            and event.state not in handlers
+        ):
             for j in range(i - 1, -1, -1):
-                entry = segment[j]
+                entry = history[j]
                 if entry.top_level and entry.state == event.state and entry.type.endswith("StateEntered"):
                     assert event.state is not None
                     return event.state, entry.input

@@ -128,3 +128,12 @@ def test_redrive_refusal_rules() -> None:
     assert redrive_refusal("TIMED_OUT", now, now) is None
     assert "14 days" in (redrive_refusal("FAILED", now - timedelta(days=15), now) or "")
     assert "status SUCCEEDED" in (redrive_refusal("SUCCEEDED", now, now) or "")
+
+
+def test_stop_aborts_a_running_execution(sfn: tuple[Any, str]) -> None:
+    client, arn = sfn
+    client.start_execution(stateMachineArn=arn, name="response-s", input="{}")
+    ops = StepFunctionsOps(client, arn)
+    stopped = ops.stop("response-s", cause="operator")
+    assert stopped.tzinfo is not None
+    assert ops.describe("response-s")["status"] == "ABORTED"

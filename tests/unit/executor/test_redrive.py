@@ -92,6 +92,40 @@ def test_redrive_after_catch_to_fail_resumes_at_the_state_whose_error_was_caught
     assert execution.events("ExecutionRedriven")[0].state == "Transcribe"
 
 
+def test_when_the_catch_handler_itself_failed_a_redrive_still_reprocesses_the_failed_work() -> None:
+    # Given Catch → MarkFailed → Fail, and MarkFailed fails too (the store is down past its retries)
+    definition = chain(
+        (
+            "Transcribe",
+            task(
+                "transcribe",
+                ResultPath="$.transcript",
+                Next="Done",
+                Catch=[{"ErrorEquals": ["States.ALL"], "ResultPath": "$.error", "Next": "MarkFailed"}],
+            ),
+        ),
+        ("Done", {"Type": "Succeed"}),
+        ("MarkFailed", task("mark_failed", ResultPath=None, Next="Failed")),
+        ("Failed", {"Type": "Fail", "Error": "StageFailed"}),
+    )
+    down = Functions(transcribe=[TaskError("TransientError", "store down")], mark_failed=[TaskError("TransientError")])
+    execution = run(definition, {"id": 3}, invoke=down)
+    assert (execution.status, execution.error) == ("FAILED", "TransientError")
+
+    # When it is redriven while the work still fails (MarkFailed now records it), and redriven again after
+    still = Functions(transcribe=[TaskError("PermanentError", "still bad")], mark_failed=lambda p: None)
+    redrive_execution(definition, execution, invoke=still)
+    assert execution.events("ExecutionRedriven")[-1].state == "Transcribe"  # not MarkFailed
+    assert (execution.status, execution.error) == ("FAILED", "StageFailed")
+    fixed = Functions(transcribe=lambda p: "words")
+    redrive_execution(definition, execution, invoke=fixed)
+
+    # Then each redrive resumed at the work that failed, with its input, and the last one succeeded
+    assert execution.events("ExecutionRedriven")[-1].state == "Transcribe"  # not the Fail state
+    assert fixed.payloads("transcribe") == [{"id": 3}]
+    assert (execution.status, execution.output) == ("SUCCEEDED", {"id": 3, "transcript": "words"})
+
+
 def test_redrive_of_a_fail_state_not_reached_through_catch_resumes_at_the_fail_state() -> None:
     definition = chain(
         (
