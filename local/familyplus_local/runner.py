@@ -70,6 +70,7 @@ class LocalRunner:
         self.owner = Owner.this_process()
         self.lease_seconds = lease_seconds
         self.heartbeat_seconds = heartbeat_seconds
+        self._running: dict[str, threading.Event] = {}  # this process's executions: their stop events
         # Distributed Map's ItemReader/ResultWriter (S3 on AWS): buckets are folders under <data_dir>/s3.
         self.objects = DirectoryObjectStore(self.settings.data_dir / "s3")
         self._values = substitutions()
@@ -159,6 +160,9 @@ class LocalRunner:
         recorded ABORTED at once. Raises ExecutionNotFoundError, or ExecutionNotRunningError if it ended."""
         arn = self.executions.get(execution_id).execution_arn
         self.executions.stop(arn, cause)
+        mine = self._running.get(arn)
+        if mine is not None:  # run by this process: no need to wait for its heartbeat
+            mine.set()
         deadline = time.monotonic() + wait_seconds
         while True:
             execution = self.executions.get(arn)
@@ -203,8 +207,12 @@ class LocalRunner:
             lambda _why: stop.set(),
             interval=self.heartbeat_seconds,
         )
-        with keeper:
-            execution = run(on_event, stop)
+        self._running[arn] = stop
+        try:
+            with keeper:
+                execution = run(on_event, stop)
+        finally:
+            self._running.pop(arn, None)
         self.executions.save(execution)
         return execution
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import textwrap
@@ -28,6 +29,7 @@ from familyplus_local.executor import (
     ExecutionNotRunningError,
     HistoryEvent,
     Lease,
+    LeaseKeeper,
     Owner,
     SqliteExecutionStore,
     SubjectBusyError,
@@ -132,7 +134,6 @@ def test_stop_ends_a_live_execution_aborted_then_it_redrives_to_success(
 ) -> None:
     tagger = GatedTagger()
     runner = make_runner(tagger=tagger)
-    runner.heartbeat_seconds = 0.05
     result: dict[str, Any] = {}
     thread = threading.Thread(
         target=lambda: result.update(ex=runner.start(PROCESS, response("s1"), name="response-s1")), daemon=True
@@ -140,7 +141,6 @@ def test_stop_ends_a_live_execution_aborted_then_it_redrives_to_success(
     thread.start()
     assert tagger.entered.wait(30)
     assert runner.stop("response-s1", cause="operator").status == "RUNNING"  # asked; it stops at its next step
-    time.sleep(0.5)  # ten heartbeats: the owner has seen the request before the task returns
     tagger.release.set()
     thread.join(30)
     stopped = result["ex"]
@@ -152,12 +152,34 @@ def test_stop_ends_a_live_execution_aborted_then_it_redrives_to_success(
     assert (redriven.status, redriven.redrive_count) == ("SUCCEEDED", 1)
 
 
+def test_the_owner_hears_a_stop_request_on_its_next_heartbeat(tmp_path: Path) -> None:
+    """The path a `familyplus stop` from another process takes: the request waits in the store, the owner's
+    heartbeat brings it back and the owner sets its run's stop event."""
+    store = SqliteExecutionStore(tmp_path / "x.db")
+    arn, me = execution_arn("wf", "e3"), Owner.this_process()
+    store.append_event(arn, _started_event(datetime.now(UTC)), Lease(me))
+    heard = threading.Event()
+    with LeaseKeeper(lambda: store.heartbeat(arn, me), lambda _why: heard.set(), interval=0.01):
+        assert store.stop(arn, "from the console") == "RUNNING"
+        assert heard.wait(30)
+
+
 def test_stop_of_an_orphan_aborts_it_at_once(tmp_path: Path) -> None:
     store = SqliteExecutionStore(tmp_path / "x.db")
     arn = execution_arn("wf", "e2")
     store.append_event(arn, _started_event(datetime.now(UTC)), Lease(Owner("another-host", 1, "t"), seconds=3600))
     assert store.stop(arn, "cleanup") == "RUNNING"  # a live owner elsewhere is asked
     assert store.heartbeat(arn, Owner("another-host", 1, "t")) == "cleanup"
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()  # its pid is free now: an owner of this host that is known dead
+    dead = execution_arn("wf", "e4")
+    store.append_event(
+        dead,
+        _started_event(datetime.now(UTC)),
+        Lease(Owner(socket.gethostname(), gone.pid, "t"), seconds=3600),
+    )
+    assert store.stop(dead, "cleanup") == "ABORTED"
+    assert store.get(dead).status == "ABORTED"
 
 
 def test_two_live_executions_never_work_on_one_response(tmp_path: Path) -> None:
