@@ -1,8 +1,8 @@
 """Every environment variable the Lambda package reads, declared and validated once.
 
 Business logic never reads `os.environ`: handlers get a `Settings` from `load_settings()` (cached per cold
-start) and `bootstrap.py` turns it into adapters. Locally a git-ignored `.env` is read too; `.env.example`
-documents every variable.
+start) and `bootstrap.py` turns it into adapters. Locally a git-ignored `.env` is read too (or, when there
+is no `.env`, the seed's `.dev.vars`: the same KEY=value lines); `.env.example` documents every variable.
 """
 
 from __future__ import annotations
@@ -173,11 +173,25 @@ class Settings(BaseSettings):
         return bool(self.twilio_account_sid and self.twilio_auth_token)
 
 
+ENV_FILE = ".env"
+#: The seed's local variables file (Trigger.dev / Cloudflare Workers): read when there is no `.env`.
+SEED_ENV_FILE = ".dev.vars"
+
+
+def env_file(folder: Path | None = None) -> Path | None:
+    """The local variables file to read: `.env`, else the seed's `.dev.vars`, else none."""
+    for name in (ENV_FILE, SEED_ENV_FILE):
+        candidate = (folder or Path.cwd()) / name
+        if candidate.is_file():
+            return candidate
+    return None
+
+
 @lru_cache(maxsize=1)
 def load_settings() -> Settings:
     """Read and validate settings once; a bad value fails fast naming the variable."""
     try:
-        return Settings()
+        return Settings(_env_file=env_file())
     except ValidationError as exc:
         # Name each variable with pydantic's reason, never the input values (they may be keys).
         reasons = "; ".join(

@@ -23,6 +23,7 @@ import typer
 from familyplus.errors import ConfigurationError, NotFoundError
 from familyplus.models.base import MAX_TEXT_CHARS
 from familyplus.models.keys import execution_name, story_id_for
+from familyplus.settings import SEED_ENV_FILE, env_file
 from familyplus_local import ops_cli
 from familyplus_local.display import LiveProgress, console, history_table, print_story
 from familyplus_local.executor import Execution
@@ -288,6 +289,10 @@ def demo(verbose: Verbose = False) -> None:
 
 
 def main() -> None:
+    found = env_file()
+    if found is not None and found.name == SEED_ENV_FILE:
+        # The seed kept its local variables in .dev.vars: read them, and say so (a .env would win).
+        print(f"note: no .env here, reading {SEED_ENV_FILE} (the seed's variables file)", file=sys.stderr)
     try:
         app()
     except KeyboardInterrupt:
