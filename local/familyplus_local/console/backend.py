@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import UTC, datetime
 from typing import Any, Protocol
@@ -17,7 +16,7 @@ from typing import Any, Protocol
 from familyplus.catalog import WORKFLOWS
 from familyplus_local.aws_ops import redrive_refusal
 from familyplus_local.console.filters import ExecutionFilter
-from familyplus_local.executor import Execution
+from familyplus_local.executor import Execution, ExecutionNotRunningError
 from familyplus_local.runner import LocalRunner
 from familyplus_local.workflows import statemachines_dir
 
@@ -50,14 +49,14 @@ class LocalConsoleBackend:
 
     label = "local"
 
-    def __init__(
-        self, runner: LocalRunner, *, workers: int = 1, stopper: Callable[[Execution], str] | None = None
-    ) -> None:
+    #: How long a stop waits for the execution's process to end it ABORTED before answering.
+    STOP_WAIT_SECONDS = 5.0
+
+    def __init__(self, runner: LocalRunner, *, workers: int = 1) -> None:
         self.runner = runner
         self.pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="console")
         self._lock = threading.Lock()
         self._running: dict[str, Future[Execution]] = {}
-        self._stopper = stopper
 
     def workflows(self) -> list[str]:
         return [wf.name for wf in WORKFLOWS]
@@ -102,9 +101,15 @@ class LocalConsoleBackend:
             raise ActionRefusedError(
                 f"cannot stop {execution.name}: status {execution.status} (only RUNNING executions can be stopped)"
             )
-        if self._stopper is None:
-            raise ActionRefusedError(f"cannot stop {execution.name}: this backend has no stop mechanism")
-        return self._stopper(execution)
+        try:
+            stopped = self.runner.stop(
+                execution.execution_arn, cause="stopped from the console", wait_seconds=self.STOP_WAIT_SECONDS
+            )
+        except ExecutionNotRunningError as exc:  # it ended meanwhile
+            raise ActionRefusedError(f"cannot stop {execution.name}: {exc}") from exc
+        if stopped.status == "RUNNING":
+            return f"stop of {execution.name} requested: it ends ABORTED at its next step"
+        return f"{execution.name} stopped ({stopped.status})"
 
     def wait(self) -> None:
         """Block until every redrive started here has finished (tests, shutdown)."""

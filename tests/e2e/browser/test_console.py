@@ -195,3 +195,29 @@ def test_tasks_page_lists_workflows_and_stages(page: Any, console: ConsoleUnderT
     workflows = page.inner_text("#workflows")
     assert all(name in workflows for name in ("process_response", "generate_podcast", "daily_podcasts"))
     assert "transcribe_chunk" in page.inner_text("#stages")
+
+
+def test_stop_button_aborts_a_running_execution_which_can_then_be_redriven(
+    page: Any, console: ConsoleUnderTest
+) -> None:
+    console.gate.open.clear()
+    console.gate.waiting.clear()
+    body = {"responseId": "stopme", "familyId": "family-okafor", "mediaType": "text", "text": "I learned to sew."}
+    worker = threading.Thread(
+        target=console.runner.start, args=("process_response", body), kwargs={"name": "response-stopme"}
+    )
+    worker.start()
+    try:
+        assert console.gate.waiting.wait(timeout=30)
+        page.goto(f"{console.url}/executions/response-stopme")
+        page.once("dialog", lambda dialog: dialog.accept())
+        page.click("#stop")
+        page.wait_for_url("**notice=**")
+    finally:
+        console.gate.open.set()  # the stage call in flight returns; the executor stops before the next step
+        worker.join(timeout=60)
+    page.goto(f"{console.url}/executions/response-stopme")
+    assert page.inner_text("#status") == "ABORTED"
+    assert not page.is_disabled("#redrive")  # ABORTED is redrivable
+    assert page.is_disabled("#stop")
+    assert outcome(page, "WriteStory") == "not reached"
