@@ -30,8 +30,10 @@ Persistence and redrive::
 Supported: Task (`arn:aws:states:::lambda:invoke` with Payload wrapping, direct Lambda function ARNs,
 `arn:aws:states:::states:startExecution[.sync|.sync:2]`), Pass, Choice, Parallel, Map, Wait, Succeed,
 Fail; InputPath/Parameters/ResultSelector/ResultPath/OutputPath with `$$` and intrinsics; Retry/Catch;
-TimeoutSeconds (task and execution). Map: INLINE, or DISTRIBUTED (`ProcessorConfig.ExecutionType` STANDARD
-or EXPRESS) with Label, ItemsPath or ItemReader (`arn:aws:states:::s3:getObject`, InputType JSON/JSONL/CSV,
+TimeoutSeconds (task and execution); the JSONata query language (`QueryLanguage`, top level or per state:
+Arguments, Output, Items, ItemSelector, Choice Condition, `{% %}` values, `$states`) and workflow variables
+(`Assign` and `$name` in both query languages; see `variables`).
+Map: INLINE, or DISTRIBUTED (`ProcessorConfig.ExecutionType` STANDARD or EXPRESS) with Label, ItemsPath or ItemReader (`arn:aws:states:::s3:getObject`, InputType JSON/JSONL/CSV,
 CSVHeaderLocation FIRST_ROW/GIVEN + CSVHeaders, CSVDelimiter, MaxItems(Path)), ItemSelector, ItemBatcher
 (MaxItemsPerBatch(Path), MaxInputBytesPerBatch(Path), BatchInput), ToleratedFailureCount(Path) /
 ToleratedFailurePercentage(Path) (exceeded → States.ExceedToleratedFailureThreshold) and ResultWriter
@@ -57,8 +59,8 @@ state reached through a Catch is redriven from the state whose error was caught 
 output always has a "Cause" key ("" when there is none); `$$.Map.Item` is also visible inside iterations
 of an inline Map. Distributed Map: child executions' events are kept in the parent's history under
 `<Map>/<child index>/...` (AWS keeps separate child histories); STANDARD and EXPRESS children behave alike;
-results are written by a ResultWriter only when the map run succeeds; a CSV row whose field count differs
-from the headers is an ItemReaderFailed error; MaxInputBytesPerBatch bounds the whole child input JSON.
+results are written by a ResultWriter only when the map run succeeds; MaxInputBytesPerBatch bounds the whole
+child input JSON. JSONata's `$now()`/`$millis()` read the wall clock, not the run's clock.
 """
 
 from .clock import Clock, SystemClock, VirtualClock
