@@ -33,8 +33,8 @@ Fail; InputPath/Parameters/ResultSelector/ResultPath/OutputPath with `$$` and in
 TimeoutSeconds (task and execution); the JSONata query language (`QueryLanguage`, top level or per state:
 Arguments, Output, Items, ItemSelector, Choice Condition, `{% %}` values, `$states`) and workflow variables
 (`Assign` and `$name` in both query languages; see `variables`).
-Map: INLINE, or DISTRIBUTED (`ProcessorConfig.ExecutionType` STANDARD or EXPRESS) with Label, ItemsPath or ItemReader (`arn:aws:states:::s3:getObject`, InputType JSON/JSONL/CSV,
-CSVHeaderLocation FIRST_ROW/GIVEN + CSVHeaders, CSVDelimiter, MaxItems(Path)), ItemSelector, ItemBatcher
+Map: INLINE, or DISTRIBUTED (`ProcessorConfig.ExecutionType` STANDARD or EXPRESS) with Label, ItemsPath or
+ItemReader (`arn:aws:states:::s3:getObject`, InputType JSON/JSONL/CSV, CSVHeaderLocation FIRST_ROW/GIVEN + CSVHeaders, CSVDelimiter, MaxItems(Path)), ItemSelector, ItemBatcher
 (MaxItemsPerBatch(Path), MaxInputBytesPerBatch(Path), BatchInput), ToleratedFailureCount(Path) /
 ToleratedFailurePercentage(Path) (exceeded → States.ExceedToleratedFailureThreshold) and ResultWriter
 (`arn:aws:states:::s3:putObject`, Bucket/Prefix; manifest.json + SUCCEEDED_0.json/FAILED_0.json) — see
