@@ -28,13 +28,13 @@ Persistence and redrive::
     redrive_execution(machine, failed, invoke=invoke, listener=store.listener(arn))
 
 Supported: Task (`arn:aws:states:::lambda:invoke` with Payload wrapping, direct Lambda function ARNs,
-`arn:aws:states:::states:startExecution[.sync|.sync:2]`), Pass, Choice, Parallel, Map, Wait, Succeed,
-Fail; InputPath/Parameters/ResultSelector/ResultPath/OutputPath with `$$` and intrinsics; Retry/Catch;
-TimeoutSeconds (task and execution); the JSONata query language (`QueryLanguage`, top level or per state:
-Arguments, Output, Items, ItemSelector, Choice Condition, `{% %}` values, `$states`) and workflow variables
-(`Assign` and `$name` in both query languages; see `variables`).
-Map: INLINE, or DISTRIBUTED (`ProcessorConfig.ExecutionType` STANDARD or EXPRESS) with Label, ItemsPath or
-ItemReader (`arn:aws:states:::s3:getObject`, InputType JSON/JSONL/CSV, CSVHeaderLocation FIRST_ROW/GIVEN + CSVHeaders, CSVDelimiter, MaxItems(Path)), ItemSelector, ItemBatcher
+`arn:aws:states:::states:startExecution[.sync|.sync:2]`), Pass, Choice, Parallel, Map, Wait, Succeed, Fail;
+InputPath/Parameters/ResultSelector/ResultPath/OutputPath with `$$` and intrinsics; Retry/Catch; TimeoutSeconds
+(task and execution); the JSONata query language (`QueryLanguage`, top level or per state: Arguments, Output,
+Items, ItemSelector, Choice Condition, `{% %}` values, `$states`) and workflow variables (`Assign` and `$name`
+in both query languages; see `variables`). Map: INLINE, or DISTRIBUTED (`ProcessorConfig.ExecutionType` STANDARD
+or EXPRESS) with Label, ItemsPath or ItemReader (`arn:aws:states:::s3:getObject`, InputType JSON/JSONL/CSV,
+CSVHeaderLocation FIRST_ROW/GIVEN + CSVHeaders, CSVDelimiter, MaxItems(Path)), ItemSelector, ItemBatcher
 (MaxItemsPerBatch(Path), MaxInputBytesPerBatch(Path), BatchInput), ToleratedFailureCount(Path) /
 ToleratedFailurePercentage(Path) (exceeded → States.ExceedToleratedFailureThreshold) and ResultWriter
 (`arn:aws:states:::s3:putObject`, Bucket/Prefix; manifest.json + SUCCEEDED_0.json/FAILED_0.json) — see
