@@ -1,6 +1,8 @@
-"""`familyplus serve`: the local intake endpoint (the seed's `POST /responses` test trigger).
+"""`familyplus serve`: the local intake endpoint (the seed's `POST /responses` and `POST /test/trigger`),
+on port 8787 by default as the seed's.
 
     POST /responses        {familyId, content, mediaType, promptId?, prompt?, responseId?} → 202 {executionArn, …}
+    POST /test/trigger     {responseId} → 202: process a stored response again (404 naming an unknown id)
     GET  /executions/{id}  status, output, error and cause of an execution (name or ARN)
 
 The request validates the body (FastAPI answers 422 naming the field), then the process_response workflow
@@ -24,9 +26,10 @@ from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from pydantic.alias_generators import to_camel
 
+from familyplus.errors import NotFoundError
 from familyplus.models.base import MAX_TEXT_CHARS, Id, MediaType
 from familyplus.models.keys import execution_name
-from familyplus.models.response import ProcessResponseInput
+from familyplus.models.response import ProcessResponseInput, ResponseRecord
 from familyplus_local.executor import (
     ABORTED,
     AmbiguousExecutionError,
@@ -64,6 +67,47 @@ class IntakeBody(BaseModel):
             raise RequestValidationError(
                 [{**err, "loc": ("body", fields.get(str(err["loc"][0]), err["loc"][0]))} for err in exc.errors()]
             ) from exc
+
+
+class TriggerBody(BaseModel):
+    """The seed's local test trigger: `{"responseId": "…"}` of a response already stored."""
+
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="forbid")
+
+    response_id: Id
+
+
+def stored_input(stored: ResponseRecord) -> dict[str, Any]:
+    """The process_response input that re-processes a stored response (its own text or recording)."""
+    if stored.media_type is None:
+        raise HTTPException(422, f"response {stored.id!r} cannot be processed again: its media type was invalid")
+    media = {"text": stored.text} if stored.media_type == "text" else {"audioKey": stored.audio_key}
+    if not all(media.values()):
+        raise HTTPException(422, f"response {stored.id!r} has no {next(iter(media))} stored to process again")
+    payload: dict[str, Any] = {
+        "responseId": stored.id,
+        "familyId": stored.family_id,
+        "mediaType": stored.media_type,
+        **media,
+    }
+    if stored.prompt:
+        payload["prompt"] = stored.prompt
+    return payload
+
+
+def rerun_name(runner: LocalRunner, response_id: str) -> tuple[str, Execution | None]:
+    """The execution to (re)process a response as: `response-<id>`, then `-2`, `-3`, … once each earlier one
+    finished (a real re-run, not Step Functions' same-name dedupe). Returns the latest one still RUNNING
+    instead, if there is one (a response is processed by one execution at a time)."""
+    base = execution_name(response_id)
+    name, n, latest = base, 1, None
+    while (found := runner.find(name, PROCESS)) is not None:
+        latest = found
+        n += 1
+        name = f"{base}-{n}"
+    if latest is not None and latest.status == "RUNNING":
+        return latest.name, latest
+    return name, None
 
 
 class Accepted(BaseModel):
@@ -158,6 +202,19 @@ def create_app(runner: LocalRunner, *, workers: int = 2) -> FastAPI:
         arn = intake.submit(name, body.workflow_input(response_id))
         response.headers["Location"] = f"/executions/{name}"
         return Accepted(executionArn=arn, executionName=name, responseId=response_id, status="RUNNING")
+
+    @app.post("/test/trigger", status_code=202, response_model=Accepted)
+    def test_trigger(body: TriggerBody, response: Response) -> Accepted:
+        """The seed's `POST /test/trigger`: process a stored response again, as a new execution."""
+        try:
+            stored = runner.adapters.store.get_response(body.response_id)
+        except NotFoundError:
+            raise HTTPException(404, f"no stored response with id {body.response_id!r}") from None
+        payload = stored_input(stored)
+        name, running = rerun_name(runner, stored.id)
+        arn = running.execution_arn if running is not None else intake.submit(name, payload)
+        response.headers["Location"] = f"/executions/{name}"
+        return Accepted(executionArn=arn, executionName=name, responseId=stored.id, status="RUNNING")
 
     @app.get("/executions/{execution_id}")
     def get_execution(execution_id: str) -> dict[str, Any]:
