@@ -270,3 +270,131 @@ def test_redrive_restores_the_variables() -> None:
     assert failed.status == "FAILED"
     redriven = redrive_execution(definition, failed, invoke=functions)
     assert (redriven.status, redriven.output) == ("SUCCEEDED", {"who": "Ada"})
+
+
+def test_parallel_arguments_give_every_branch_its_input() -> None:
+    # Guide: Arguments are the input of a Parallel state's branches; $states.result is the array of outputs.
+    branch = {"StartAt": "B", "States": {"B": {"Type": "Pass", "Output": "{% $states.input.n * 2 %}", "End": True}}}
+    definition = chain(
+        (
+            "Both",
+            {
+                "Type": "Parallel",
+                "Arguments": {"n": "{% $states.input.x %}"},
+                "Branches": [branch, branch],
+                "Output": {"sum": "{% $sum($states.result) %}"},
+            },
+        ),
+        **JSONATA,
+    )
+    assert run(definition, {"x": 3}).output == {"sum": 12}
+
+
+def test_map_item_selector_reads_the_item_from_the_context() -> None:
+    # Guide: in a JSONata Map, ItemSelector reads $states.input and $states.context.Map.Item.Value/Index.
+    processor = {"StartAt": "Echo", "States": {"Echo": {"Type": "Pass", "End": True}}}
+    definition = chain(
+        (
+            "Each",
+            {
+                "Type": "Map",
+                "Items": "{% $states.input.rows %}",
+                "MaxConcurrency": "{% $states.input.width %}",
+                "ItemSelector": {
+                    "value": "{% $states.context.Map.Item.Value %}",
+                    "index": "{% $states.context.Map.Item.Index %}",
+                    "tag": "{% $states.input.tag %}",
+                },
+                "ItemProcessor": processor,
+            },
+        ),
+        **JSONATA,
+    )
+    assert run(definition, {"rows": ["a", "b"], "tag": "t", "width": 1}).output == [
+        {"value": "a", "index": 0, "tag": "t"},
+        {"value": "b", "index": 1, "tag": "t"},
+    ]
+
+
+def test_items_that_are_not_an_array_are_a_query_evaluation_error() -> None:
+    processor = {"StartAt": "Echo", "States": {"Echo": {"Type": "Pass", "End": True}}}
+    execution = run(
+        chain(("Each", {"Type": "Map", "Items": "{% $states.input %}", "ItemProcessor": processor}), **JSONATA),
+        {"a": 1},
+    )
+    assert (execution.status, execution.error) == ("FAILED", "States.QueryEvaluationError")
+
+
+def test_wait_fail_and_timeout_take_expressions() -> None:
+    # Guide: JSONata states take {% %} in Wait Seconds/Timestamp, Fail Error/Cause and Task TimeoutSeconds.
+    functions = Functions(slow=lambda event: event)
+    definition = chain(
+        ("Nap", {"Type": "Wait", "Seconds": "{% $states.input.pause %}"}),
+        ("Call", {"Type": "Task", "Resource": LAMBDA_ARN + "slow", "TimeoutSeconds": "{% $states.input.pause + 5 %}"}),
+        (
+            "Stop",
+            {
+                "Type": "Fail",
+                "Error": "{% 'Stage.' & $states.input.stage %}",
+                "Cause": "{% $string($states.input.pause) %}",
+            },
+        ),
+        **JSONATA,
+    )
+    execution = run(definition, {"pause": 2, "stage": "Embed"}, invoke=functions)
+    assert (execution.error, execution.cause) == ("Stage.Embed", "2")
+    assert (execution.events("WaitStateExited")[0].timestamp - execution.start_date).total_seconds() == 2
+
+
+def test_a_failed_expression_in_a_pass_is_recorded_as_evaluation_failed() -> None:
+    # API reference (EvaluationFailedEventDetails): "an evaluation failure that occurred while processing a
+    # state, for example, when a JSONata expression throws an error".
+    execution = run(chain(("P", {"Type": "Pass", "Output": "{% $number('x') %}"}), **JSONATA))
+    assert execution.error == "States.QueryEvaluationError"
+    assert [e.type for e in execution.history][-2:] == ["EvaluationFailed", "ExecutionFailed"]
+
+
+def test_distributed_map_children_do_not_see_the_parents_variables() -> None:
+    # Guide (variable scope): a Distributed Map's child workflows cannot read the outer scope; pass values in
+    # with ItemSelector.
+    processor = {
+        "ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"},
+        "StartAt": "Read",
+        "States": {
+            "Read": {
+                "Type": "Pass",
+                "QueryLanguage": "JSONata",
+                "Output": {"given": "{% $states.input.given %}", "seen": "{% $exists($secret) %}"},
+                "End": True,
+            }
+        },
+    }
+    definition = chain(
+        ("Init", {"Type": "Pass", "Assign": {"secret": 42}}),
+        (
+            "Fan",
+            {"Type": "Map", "ItemsPath": "$.items", "ItemSelector": {"given.$": "$secret"}, "ItemProcessor": processor},
+        ),
+    )
+    execution = run(definition, {"items": [1]})
+    assert execution.status == "SUCCEEDED", execution.cause
+    assert execution.output == [{"given": 42, "seen": False}]
+
+
+def test_jsonpath_choice_rules_assign_and_unset_variables_fail_like_missing_paths() -> None:
+    # Guide: Choice rules can Assign (JSONPath too); a reference to a variable that is not set fails the
+    # execution with States.Runtime, like a path that selects nothing.
+    definition = chain(
+        (
+            "Decide",
+            {
+                "Type": "Choice",
+                "Choices": [{"Variable": "$.n", "NumericGreaterThan": 1, "Next": "Use", "Assign": {"picked.$": "$.n"}}],
+                "Default": "Use",
+            },
+        ),
+        ("Use", {"Type": "Pass", "Parameters": {"picked.$": "$picked"}}),
+    )
+    assert run(definition, {"n": 5}).output == {"picked": 5}
+    missing = run(definition, {"n": 0})
+    assert (missing.status, missing.error) == ("FAILED", "States.Runtime")

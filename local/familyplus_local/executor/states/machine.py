@@ -10,7 +10,7 @@ from typing import Any
 
 from ..context import Frame, RunContext
 from ..definition.model import Machine, MapState, State
-from ..errors import AbortedSignal
+from ..errors import STATES_QUERY_EVALUATION_ERROR, AbortedSignal, StatesFailure
 from .common import Outcome
 from .distributed import run_distributed_map
 from .flow import run_choice, run_fail, run_pass, run_succeed, run_wait
@@ -49,5 +49,14 @@ def run_machine(rc: RunContext, machine: Machine, data: Any, frame: Frame, start
         if frame.cancel.cancelled:
             raise AbortedSignal()
         state = machine.states[name]
-        data, name = HANDLERS[state.type](rc, state, data, frame)
+        try:
+            data, name = HANDLERS[state.type](rc, state, data, frame)
+        except StatesFailure as failure:
+            # Task, Parallel and Map record it in their Retry/Catch loop; the other states here.
+            if failure.error == STATES_QUERY_EVALUATION_ERROR and state.type not in _RECORD_THEIR_OWN:
+                rc.emit("EvaluationFailed", frame, state.name, error=failure.error, cause=failure.cause)
+            raise
     return data
+
+
+_RECORD_THEIR_OWN = ("Task", "Parallel", "Map")
