@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
 .PHONY: demo test lint typecheck unit venv clean browser-check console-screenshots
-.PHONY: layers synth bootstrap deploy
+.PHONY: layers synth bootstrap deploy rehearse
 
 $(STAMP): requirements.txt requirements-local.txt requirements-dev.txt pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is required (found %s)" % sys.version.split()[0]'
@@ -67,6 +67,11 @@ bootstrap: $(STAMP) $(CDK)
 ## deploy: deploy the stack with `cdk deploy` (needs AWS credentials); DEPLOY_STAGE=prod for another stage
 deploy: $(STAMP) $(CDK)
 	$(CDK) deploy --app "$(CDK_APP)" -c stageName=$(DEPLOY_STAGE) --require-approval broadening
+
+## rehearse: the synthesized stack run on this machine (each function a Lambda-like process, emulated AWS,
+## provider doubles, native Postgres), every AWS call checked against its role; report in build/rehearsal/report/
+rehearse: synth
+	$(BIN)/python -m rehearsal
 
 clean:
 	rm -rf $(VENV) .familyplus test-artifacts .pytest_cache .mypy_cache .ruff_cache cdk.out layers/*/build node_modules

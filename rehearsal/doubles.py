@@ -1,0 +1,235 @@
+"""Provider doubles on 127.0.0.1 that validate what they receive and can be told to misbehave.
+
+* OpenAI embeddings (`POST /v1/embeddings`): Bearer key, model, input strings; answers deterministic unit
+  vectors of the requested dimension (a hash of each input seeds them).
+* Bedrock Runtime Converse (`POST /model/{id}/converse`, reached through the front door so the call is
+  policy-checked): the request is validated against botocore's own `bedrock-runtime` service model, the
+  answer is a `toolUse` whose input is built from the request's tool JSON schema, and the answer is validated
+  against the model's output shape before it is sent.
+
+`Faults` makes the next N calls of a double answer 429, 500, time out, or send a malformed body.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import numpy as np
+
+
+class DoubleError(ValueError):
+    """What a double refused (shape, header, auth): recorded and answered as the provider would (4xx)."""
+
+
+@dataclass
+class Faults:
+    """Queued misbehaviours per double: e.g. `faults.queue("openai", 429, times=2)`."""
+
+    pending: dict[str, list[int | str]] = field(default_factory=dict)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def queue(self, double: str, fault: int | str, *, times: int = 1) -> None:
+        with self.lock:
+            self.pending.setdefault(double, []).extend([fault] * times)
+
+    def take(self, double: str) -> int | str | None:
+        with self.lock:
+            queued = self.pending.get(double) or []
+            return queued.pop(0) if queued else None
+
+
+@dataclass
+class Exchange:
+    double: str
+    status: int
+    refused: str | None = None
+
+
+class Doubles:
+    def __init__(self, *, openai_key: str, faults: Faults | None = None) -> None:
+        self.openai_key = openai_key
+        self.faults = faults or Faults()
+        self.exchanges: list[Exchange] = []
+        from botocore.session import get_session
+
+        self._bedrock_model = get_session().get_service_model("bedrock-runtime")
+
+    # --- OpenAI ------------------------------------------------------------------------------------
+
+    def openai(self, method: str, path: str, headers: dict[str, str], body: bytes) -> tuple[int, dict[str, Any]]:
+        if method != "POST" or path.split("?")[0] != "/v1/embeddings":
+            return 404, {"error": {"message": f"no route {method} {path}", "type": "invalid_request_error"}}
+        if headers.get("authorization") != f"Bearer {self.openai_key}":
+            raise DoubleError("Authorization is not 'Bearer <the OpenAI key from the secret>'")
+        request = json.loads(body)
+        inputs = request.get("input")
+        if isinstance(inputs, str):
+            inputs = [inputs]
+        if not isinstance(inputs, list) or not inputs or not all(isinstance(i, str) and i for i in inputs):
+            raise DoubleError("input must be a non-empty string or list of non-empty strings")
+        if not isinstance(request.get("model"), str):
+            raise DoubleError("model is missing")
+        dimensions = int(request.get("dimensions") or 1536)
+        data = []
+        for index, text in enumerate(inputs):
+            seed = int.from_bytes(hashlib.sha256(text.encode()).digest()[:8], "little")
+            vector = np.random.default_rng(seed).normal(size=dimensions)
+            vector /= np.linalg.norm(vector)
+            embedding: Any = [round(float(x), 7) for x in vector]
+            if request.get("encoding_format") == "base64":
+                import base64
+
+                embedding = base64.b64encode(vector.astype("<f4").tobytes()).decode()
+            data.append({"object": "embedding", "index": index, "embedding": embedding})
+        tokens = sum(len(t.split()) for t in inputs)
+        return 200, {
+            "object": "list",
+            "data": data,
+            "model": request["model"],
+            "usage": {"prompt_tokens": tokens, "total_tokens": tokens},
+        }
+
+    # --- Bedrock Converse ------------------------------------------------------------------------
+
+    def bedrock(
+        self, method: str, path: str, headers: dict[str, str], body: bytes
+    ) -> tuple[int, dict[str, str], bytes]:
+        """A ServiceHandler for the front door (`bedrock` service)."""
+        fault = self.faults.take("bedrock")
+        if fault is not None:
+            return self._bedrock_fault(fault)
+        from botocore.exceptions import ParamValidationError
+        from botocore.validate import validate_parameters
+
+        operation = self._bedrock_model.operation_model("Converse")
+        if method != "POST" or not path.endswith("/converse"):
+            return self._bedrock_error(400, "ValidationException", f"unsupported {method} {path}")
+        try:
+            request = json.loads(body)
+            model_id = path.split("/model/", 1)[1].rsplit("/converse", 1)[0]
+            validate_parameters({"modelId": model_id, **request}, operation.input_shape)
+            tool = request["toolConfig"]["tools"][0]["toolSpec"]
+            answer = instance_of(tool["inputSchema"]["json"])
+        except (ParamValidationError, KeyError, IndexError, ValueError) as exc:
+            self.exchanges.append(Exchange("bedrock", 400, str(exc).splitlines()[0]))
+            return self._bedrock_error(400, "ValidationException", str(exc).splitlines()[0])
+        response = {
+            "output": {
+                "message": {
+                    "role": "assistant",
+                    "content": [{"toolUse": {"toolUseId": "tooluse_1", "name": tool["name"], "input": answer}}],
+                }
+            },
+            "stopReason": "tool_use",
+            "usage": {"inputTokens": len(body) // 4, "outputTokens": 50, "totalTokens": len(body) // 4 + 50},
+            "metrics": {"latencyMs": 5},
+        }
+        validate_parameters(response, operation.output_shape)
+        self.exchanges.append(Exchange("bedrock", 200))
+        return 200, {"Content-Type": "application/json"}, json.dumps(response).encode()
+
+    def _bedrock_fault(self, fault: int | str) -> tuple[int, dict[str, str], bytes]:
+        self.exchanges.append(Exchange("bedrock", fault if isinstance(fault, int) else 200, f"fault {fault}"))
+        if fault == 429:
+            return self._bedrock_error(429, "ThrottlingException", "Too many requests (rehearsal fault)")
+        if fault == "malformed":
+            return 200, {"Content-Type": "application/json"}, b'{"output": '
+        if fault == "timeout":
+            time.sleep(60)
+        return self._bedrock_error(500, "InternalServerException", "rehearsal fault")
+
+    def _bedrock_error(self, status: int, code: str, message: str) -> tuple[int, dict[str, str], bytes]:
+        headers = {"Content-Type": "application/json", "x-amzn-ErrorType": code}
+        return status, headers, json.dumps({"message": message}).encode()
+
+
+def instance_of(schema: dict[str, Any]) -> Any:
+    """The smallest JSON value a JSON schema accepts, with one item per list (a tag, a quote, ...)."""
+    if "enum" in schema:
+        return schema["enum"][0]
+    if "const" in schema:
+        return schema["const"]
+    if "anyOf" in schema:
+        return instance_of(schema["anyOf"][0])
+    kind = schema.get("type", "object")
+    if kind == "object":
+        properties = schema.get("properties", {})
+        return {name: instance_of(sub) for name, sub in properties.items()}
+    if kind == "array":
+        return [instance_of(schema.get("items", {}))] if schema.get("maxItems", 1) else []
+    if kind in ("number", "integer"):
+        low = schema.get("minimum", 0)
+        high = schema.get("maximum", low + 1)
+        value = (low + high) / 2
+        return int(value) if kind == "integer" else value
+    if kind == "boolean":
+        return True
+    return "A rehearsal answer."[: schema.get("maxLength", 100)].ljust(schema.get("minLength", 1), ".")
+
+
+@contextmanager
+def serve_json(handler: Any, faults: Faults, name: str, exchanges: list[Exchange]) -> Iterator[str]:
+    """A double as an HTTP server on 127.0.0.1; `handler(method, path, headers, body) -> (status, json)`."""
+
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def _serve(self) -> None:
+            body = self.rfile.read(int(self.headers.get("content-length") or 0))
+            headers = {k.lower(): v for k, v in self.headers.items()}
+            fault = faults.take(name)
+            data: bytes
+            if fault == "timeout":
+                time.sleep(120)
+            if fault == "malformed":
+                status, data = 200, b'{"data": ['
+            elif isinstance(fault, int):
+                status = fault
+                data = json.dumps(
+                    {
+                        "error": {
+                            "message": f"rehearsal fault {fault}",
+                            "type": "rate_limit_error" if fault == 429 else "server_error",
+                        }
+                    }
+                ).encode()
+            else:
+                try:
+                    status, answer = handler(self.command, self.path, headers, body)
+                    data = json.dumps(answer).encode()
+                    exchanges.append(Exchange(name, status))
+                except (DoubleError, ValueError, KeyError) as exc:
+                    status, data = (
+                        401 if "Authorization" in str(exc) else 400,
+                        json.dumps({"error": {"message": str(exc)}}).encode(),
+                    )
+                    exchanges.append(Exchange(name, status, str(exc)))
+            if fault is not None:
+                exchanges.append(Exchange(name, status, f"fault {fault}"))
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        do_GET = do_POST = _serve
+
+        def log_message(self, format: str, *args: Any) -> None:
+            """Quiet."""
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, name=f"double-{name}", daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
