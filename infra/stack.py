@@ -22,6 +22,7 @@ from infra.config import DeployConfig
 from infra.layers import Layers
 from infra.monitoring import Monitoring
 from infra.nag import acknowledge, wildcard_resource
+from infra.privacy import DataKey
 from infra.schedules import ScheduledJob, Schedules, default_jobs
 from infra.stage_function import StageFunction
 from infra.storage import Storage
@@ -58,6 +59,7 @@ class FamilyplusStack(Stack):
         check_sizes(self.sizes)
 
         self.storage = Storage(self, "Storage", config=config)
+        self.data_key = DataKey(self, "DataKey", config=config)
         code = lambda_.Code.from_asset(str(functions_dir), exclude=list(CODE_EXCLUDES))
         environment = {
             "FAMILYPLUS_SECRET_NAME": self.storage.secret_name,
@@ -82,6 +84,7 @@ class FamilyplusStack(Stack):
                 code=code,
                 layers=self.layers.for_stage(spec),
                 environment=environment,
+                log_key=self.data_key.key,
             )
             # Every stage reaches the Store (Supabase) with the service key from the secret, and may cache
             # provider calls; only the stages the catalog marks read media objects or call Bedrock.
@@ -102,6 +105,7 @@ class FamilyplusStack(Stack):
             directory=root / "statemachines",
             functions={spec.arn_key: functions[spec.name] for spec in stages},
             bucket=self.storage.media,
+            data_key=self.data_key,
         )
         machines = self.workflows.state_machines
 
@@ -145,6 +149,13 @@ class FamilyplusStack(Stack):
             statements=[
                 iam.PolicyStatement(actions=["states:StartExecution"], resources=[machine.state_machine_arn]),
                 iam.PolicyStatement(actions=["states:DescribeExecution"], resources=[executions]),
+                # The execution data is encrypted with the data key: starting one encrypts its input,
+                # describing one decrypts it — for this state machine only.
+                iam.PolicyStatement(
+                    actions=["kms:GenerateDataKey", "kms:Decrypt"],
+                    resources=[self.data_key.key.key_arn],
+                    conditions=self.data_key.state_machine_context(machine.state_machine_arn),
+                ),
             ],
         )
         acknowledge(

@@ -6,6 +6,7 @@ from collections.abc import Mapping, Sequence
 
 from aws_cdk import Duration, RemovalPolicy, Size
 from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from constructs import Construct
@@ -69,6 +70,7 @@ class StageFunction(Construct):
         code: lambda_.Code,
         layers: Sequence[lambda_.ILayerVersion],
         environment: Mapping[str, str],
+        log_key: kms.IKey | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
         validate(spec)
@@ -81,6 +83,7 @@ class StageFunction(Construct):
             log_group_name=f"/aws/lambda/{name}",
             retention=retention(config.log_retention_days),
             removal_policy=RemovalPolicy.DESTROY,
+            encryption_key=log_key,
         )
         self.role = iam.Role(
             self,

@@ -24,6 +24,7 @@ from familyplus_local.executor.errors import DefinitionError, Problem
 from infra import asl
 from infra.config import DeployConfig
 from infra.nag import acknowledge, wildcard_resource
+from infra.privacy import DATA_KEY_REUSE, DataKey
 from infra.stage_function import retention
 
 #: The managed rule Step Functions uses to learn that a `.sync` child execution finished.
@@ -45,11 +46,14 @@ class Workflows(Construct):
         directory: Path,
         functions: Mapping[str, lambda_.IFunction],
         bucket: s3.IBucket | None = None,
+        data_key: DataKey,
     ) -> None:
         """`functions` maps each stage's substitution key (`EmbedFunctionArn`) to its function; `bucket` is where
-        a Distributed Map reads its manifest and writes its results (the media bucket)."""
+        a Distributed Map reads its manifest and writes its results (the media bucket); `data_key` encrypts
+        execution data and the state machines' logs."""
         super().__init__(scope, construct_id)
         self.bucket = bucket
+        self.data_key = data_key
         definitions = [asl.load(workflow, directory) for workflow in workflows]
         known = [*functions, *(w.arn_key for w in workflows)]
         for definition in definitions:
@@ -84,6 +88,7 @@ class Workflows(Construct):
             log_group_name=f"/aws/vendedlogs/states/{name}",
             retention=retention(config.log_retention_days),
             removal_policy=RemovalPolicy.DESTROY,
+            encryption_key=self.data_key.key,
         )
         role = iam.Role(
             self,
@@ -123,8 +128,14 @@ class Workflows(Construct):
             definition_substitutions=substitutions,
             role=role,
             tracing_enabled=True,
-            logs=sfn.LogOptions(destination=log_group, level=sfn.LogLevel.ALL, include_execution_data=True),
+            # Logs carry ids, never a family's words: every event, but without execution data (inputs, outputs
+            # and results may hold a family's words). Inputs, outputs and history are encrypted with our key.
+            logs=sfn.LogOptions(destination=log_group, level=sfn.LogLevel.ALL, include_execution_data=False),
+            encryption_configuration=sfn.CustomerManagedEncryptionConfiguration(self.data_key.key, DATA_KEY_REUSE),
         )
+        # A parent starts (and a `.sync` parent reads) its children's executions: their data is encrypted too.
+        for key in sorted(children):
+            self.data_key.grant_execution_data(role, started[key].state_machine_arn)
         self.invoked[workflow.name] = invoked
         acknowledge(
             role,

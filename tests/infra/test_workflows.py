@@ -121,7 +121,7 @@ def test_state_machines_are_standard_logged_and_traced(synth: Synth) -> None:
         assert props["StateMachineType"] == "STANDARD"
         assert props["TracingConfiguration"] == {"Enabled": True}
         logging = props["LoggingConfiguration"]
-        assert logging["Level"] == "ALL" and logging["IncludeExecutionData"] is True
+        assert logging["Level"] == "ALL" and logging["IncludeExecutionData"] is False  # never a family's words
         group = logging["Destinations"][0]["CloudWatchLogsLogGroup"]["LogGroupArn"]["Fn::GetAtt"][0]
         assert groups[group]["Properties"]["LogGroupName"].startswith("/aws/vendedlogs/states/familyplus-dev-")
 
@@ -149,6 +149,7 @@ def _small_stack(directory: Path, workflows: list[WorkflowSpec]) -> Any:
     from aws_cdk import aws_lambda as lambda_
 
     from infra.config import DeployConfig
+    from infra.privacy import DataKey
     from infra.workflows import Workflows
 
     stack = Stack(App(), "Small")
@@ -162,8 +163,15 @@ def _small_stack(directory: Path, workflows: list[WorkflowSpec]) -> Any:
         )
         for key in ("ParentStepFunctionArn", "ChildStepFunctionArn")
     }
+    config = DeployConfig()
     workflows_construct = Workflows(
-        stack, "Workflows", config=DeployConfig(), workflows=workflows, directory=directory, functions=functions
+        stack,
+        "Workflows",
+        config=config,
+        workflows=workflows,
+        directory=directory,
+        functions=functions,
+        data_key=DataKey(stack, "DataKey", config=config),
     )
     return stack, workflows_construct
 
