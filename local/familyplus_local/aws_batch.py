@@ -30,6 +30,7 @@ from familyplus.client import ExecutionConflictError, start_processing
 from familyplus.models.keys import BATCH_MANIFEST_PREFIX, BATCH_RESULTS_PREFIX
 from familyplus.models.response import ProcessResponseInput
 from familyplus_local.batch import LineResult, parse_lines, summary_table
+from familyplus_local.recordings import RecordingNotFoundError
 
 #: Above this many lines a batch goes through S3 and the Distributed Map instead of one call per line.
 DEFAULT_THRESHOLD = 100
@@ -228,6 +229,26 @@ class AwsBatchOptions:
     tolerated_failure_percentage: float = DEFAULT_TOLERATED_FAILURE_PERCENTAGE
 
 
+def _bucket_upload(s3: Callable[[], Any], bucket: str | None) -> Callable[[str, Path], None]:
+    """Local recordings named in the file go to the media bucket (the stack's MediaBucketName)."""
+
+    clients: list[Any] = []
+
+    def upload(key: str, file: Path) -> None:
+        if not bucket:
+            raise RecordingNotFoundError(
+                f"{file} is a local recording: --aws needs --bucket (or FAMILYPLUS_MEDIA_BUCKET) to upload it"
+            )
+        if not clients:
+            clients.append(s3())
+        try:
+            clients[0].upload_file(str(file), bucket, key)
+        except Exception as exc:  # boto3's S3UploadFailedError, ClientError…: report it against the line
+            raise RecordingNotFoundError(f"upload of {file} to s3://{bucket}/{key} failed: {exc}") from exc
+
+    return upload
+
+
 def run_aws_batch(
     path: Path,
     options: AwsBatchOptions,
@@ -240,7 +261,7 @@ def run_aws_batch(
     """Validate every line, then start them one by one (≤ threshold) or submit them as a manifest."""
     if not options.state_machine_arn:
         raise BatchConfigurationError("--aws needs --state-machine-arn or FAMILYPLUS_STATE_MACHINE_ARN")
-    parsed = list(parse_lines(path))
+    parsed = list(parse_lines(path, _bucket_upload(s3, options.bucket)))
     report = AwsBatchReport(results=[item for _, item in parsed if isinstance(item, LineResult)])
     todo = [(number, item) for number, item in parsed if not isinstance(item, LineResult)]
     if len(todo) <= options.threshold:

@@ -24,6 +24,7 @@ from familyplus.handlers._lambda import describe_validation
 from familyplus.models.keys import execution_name
 from familyplus.models.response import ProcessResponseInput
 from familyplus_local.executor import SubjectBusyError
+from familyplus_local.recordings import Put, RecordingNotFoundError, with_stored_recording
 from familyplus_local.runner import ExecutionExistsError, LocalRunner
 
 PROCESS = "process_response"
@@ -38,8 +39,9 @@ class LineResult:
     reason: str | None = None
 
 
-def parse_lines(path: Path) -> Iterator[tuple[int, dict[str, Any] | LineResult]]:
-    """(line number, workflow input) for good lines, (line number, failed LineResult) for bad ones."""
+def parse_lines(path: Path, put: Put | None = None) -> Iterator[tuple[int, dict[str, Any] | LineResult]]:
+    """(line number, workflow input) for good lines, (line number, failed LineResult) for bad ones. With
+    `put`, an `audioKey` that is a local file (relative to the batch file) is stored first (`recordings`)."""
     with path.open(encoding="utf-8") as lines:
         for number, raw in enumerate(lines, start=1):
             if not raw.strip():
@@ -51,6 +53,11 @@ def parse_lines(path: Path) -> Iterator[tuple[int, dict[str, Any] | LineResult]]
                 continue
             if not isinstance(data, dict):
                 yield number, LineResult(number, False, reason=f"expected a JSON object, got {type(data).__name__}")
+                continue
+            try:
+                data = with_stored_recording(data, put, base=path.parent) if put is not None else data
+            except (RecordingNotFoundError, OSError) as exc:
+                yield number, LineResult(number, False, response_id=data.get("responseId"), reason=str(exc))
                 continue
             try:
                 yield number, ProcessResponseInput.model_validate(data).wire()
@@ -86,7 +93,7 @@ def run_batch(
     """Process every line; results in line order."""
     if concurrency < 1:
         raise ValueError("concurrency must be at least 1")
-    parsed = list(parse_lines(path))
+    parsed = list(parse_lines(path, runner.adapters.media.put))
     results: list[LineResult] = [item for _, item in parsed if isinstance(item, LineResult)]
     todo = [(number, item) for number, item in parsed if not isinstance(item, LineResult)]
     progress = Progress(

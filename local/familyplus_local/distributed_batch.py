@@ -40,7 +40,7 @@ def run_distributed_batch(
     tolerated_failure_percentage: float = DEFAULT_TOLERATED_FAILURE_PERCENTAGE,
     listener: Listener | None = None,
 ) -> DistributedBatch:
-    parsed = list(parse_lines(path))
+    parsed = list(parse_lines(path, runner.adapters.media.put))
     invalid = [item for _, item in parsed if isinstance(item, LineResult)]
     data = manifest_bytes([item for _, item in parsed if not isinstance(item, LineResult)])
     digest = hashlib.sha256(data).hexdigest()

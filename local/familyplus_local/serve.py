@@ -3,6 +3,9 @@ on port 8787 by default as the seed's.
 
     POST /responses        {familyId, content, mediaType, promptId?, prompt?, responseId?} → 202 {executionArn, …}
     POST /test/trigger     {responseId} → 202: process a stored response again (404 naming an unknown id)
+
+For `audio`, `content` may be a file on this machine (a path or a `file://` URL): it is copied into the
+media store first, as `familyplus run --audio` does.
     GET  /executions/{id}  status, output, error and cause of an execution (name or ARN)
 
 The request validates the body (FastAPI answers 422 naming the field), then the process_response workflow
@@ -38,6 +41,7 @@ from familyplus_local.executor import (
     SubjectBusyError,
     execution_arn,
 )
+from familyplus_local.recordings import RecordingNotFoundError, local_path, store_recording
 from familyplus_local.runner import ExecutionExistsError, LocalRunner
 
 PROCESS = "process_response"
@@ -199,6 +203,14 @@ def create_app(runner: LocalRunner, *, workers: int = 2) -> FastAPI:
     def post_response(body: IntakeBody, response: Response) -> Accepted:
         response_id = body.response_id or f"r-{uuid.uuid4().hex[:12]}"
         name = execution_name(response_id)
+        recording = local_path(body.content) if body.media_type == "audio" else None
+        if recording is not None:  # the seed's "audio file URL", as a file on this machine: store a copy
+            try:
+                key = store_recording(runner.adapters.media.put, response_id, recording)
+            except RecordingNotFoundError as exc:
+                detail = [{"type": "value_error", "loc": ["body", "content"], "msg": str(exc), "input": None}]
+                raise HTTPException(422, detail) from exc
+            body = body.model_copy(update={"content": key})
         arn = intake.submit(name, body.workflow_input(response_id))
         response.headers["Location"] = f"/executions/{name}"
         return Accepted(executionArn=arn, executionName=name, responseId=response_id, status="RUNNING")
