@@ -4,11 +4,19 @@ between states with variables"."""
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Any
 
 import pytest
 
-from familyplus_local.executor import DefinitionError, TaskError, load_definition, redrive_execution
+from familyplus_local.executor import (
+    DefinitionError,
+    DirectoryObjectStore,
+    TaskError,
+    load_definition,
+    redrive_execution,
+)
 from tests.unit.executor.support import LAMBDA_ARN, Functions, chain, run
 
 JSONATA = {"QueryLanguage": "JSONata"}
@@ -398,3 +406,52 @@ def test_jsonpath_choice_rules_assign_and_unset_variables_fail_like_missing_path
     assert run(definition, {"n": 5}).output == {"picked": 5}
     missing = run(definition, {"n": 0})
     assert (missing.status, missing.error) == ("FAILED", "States.Runtime")
+
+
+def test_a_jsonata_distributed_map_reads_batches_and_writes_with_arguments(tmp_path: Path) -> None:
+    # Guide (Distributed Map with JSONata): ItemReader and ResultWriter take Arguments; MaxItems,
+    # MaxItemsPerBatch and ToleratedFailureCount take a value or a {% %} expression; BatchInput is JSONata.
+    store = DirectoryObjectStore(tmp_path)
+    store.put_object("inbox", "rows.csv", b"id\n1\n2\n3\n")
+    definition = chain(
+        (
+            "Fan",
+            {
+                "Type": "Map",
+                "ItemReader": {
+                    "Resource": "arn:aws:states:::s3:getObject",
+                    "ReaderConfig": {"InputType": "CSV", "MaxItems": "{% $states.input.limit %}"},
+                    "Arguments": {"Bucket": "inbox", "Key": "{% $states.input.key %}"},
+                },
+                "ItemBatcher": {"MaxItemsPerBatch": "{% 2 %}", "BatchInput": {"run": "{% $states.input.run %}"}},
+                "ToleratedFailureCount": "{% 0 %}",
+                "ResultWriter": {
+                    "Resource": "arn:aws:states:::s3:putObject",
+                    "Arguments": {"Bucket": "outbox", "Prefix": "runs"},
+                },
+                "ItemProcessor": {
+                    "ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "EXPRESS"},
+                    "StartAt": "Count",
+                    "States": {
+                        "Count": {
+                            "Type": "Pass",
+                            "Output": {
+                                "n": "{% $count($states.input.Items) %}",
+                                "run": "{% $states.input.BatchInput.run %}",
+                            },
+                            "End": True,
+                        }
+                    },
+                },
+                "Output": {"written": "{% $states.result.ResultWriterDetails.Bucket %}"},
+            },
+        ),
+        **JSONATA,
+    )
+    execution = run(definition, {"limit": 3, "key": "rows.csv", "run": "r1"}, objects=store)
+    assert execution.status == "SUCCEEDED", execution.cause
+    assert execution.output == {"written": "outbox"}
+    results = [
+        json.loads(r["Output"]) for r in json.loads(next((tmp_path / "outbox").rglob("SUCCEEDED_0.json")).read_text())
+    ]
+    assert sorted(results, key=lambda r: -r["n"]) == [{"n": 2, "run": "r1"}, {"n": 1, "run": "r1"}]

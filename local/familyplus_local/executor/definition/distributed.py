@@ -9,6 +9,7 @@ import uuid
 from typing import Any
 
 from ..errors import InvalidNameError
+from ..expressions.jsonata import JsonataPayload, JsonataValue, compile_expression, is_expression
 from ..expressions.jsonpath.paths import JsonPath
 from ..names import validate_name
 from .model import DistributedConfig, ItemBatcherSpec, ItemReaderSpec
@@ -60,8 +61,10 @@ def read_distributed(r: Reader, raw: dict[str, Any], pointer: str, label: str, n
         return None
     r.exclusive(raw, ("ToleratedFailureCount", "ToleratedFailureCountPath"), pointer, label)
     r.exclusive(raw, ("ToleratedFailurePercentage", "ToleratedFailurePercentagePath"), pointer, label)
-    count = r.number(raw, "ToleratedFailureCount", pointer, label, minimum=0)
-    percentage = r.number(raw, "ToleratedFailurePercentage", pointer, label, integer=False, minimum=0)
+    count, count_value = _number(r, raw, "ToleratedFailureCount", pointer, label, minimum=0)
+    percentage, percentage_value = _number(
+        r, raw, "ToleratedFailurePercentage", pointer, label, integer=False, minimum=0
+    )
     if percentage is not MISSING and percentage > 100:
         r.problem(f"{pointer}/ToleratedFailurePercentage", f"must be at most 100, got {percentage!r}", label)
     return DistributedConfig(
@@ -71,10 +74,25 @@ def read_distributed(r: Reader, raw: dict[str, Any], pointer: str, label: str, n
         batcher=_batcher(r, raw["ItemBatcher"], f"{pointer}/ItemBatcher", label) if "ItemBatcher" in raw else None,
         writer=_writer(r, raw["ResultWriter"], f"{pointer}/ResultWriter", label) if "ResultWriter" in raw else None,
         tolerated_count=None if count is MISSING else count,
-        tolerated_count_path=_ref(r, raw, "ToleratedFailureCountPath", pointer, label),
+        tolerated_count_path=count_value or _ref(r, raw, "ToleratedFailureCountPath", pointer, label),
         tolerated_percentage=None if percentage is MISSING else float(percentage),
-        tolerated_percentage_path=_ref(r, raw, "ToleratedFailurePercentagePath", pointer, label),
+        tolerated_percentage_path=percentage_value or _ref(r, raw, "ToleratedFailurePercentagePath", pointer, label),
     )
+
+
+def _number(
+    r: Reader, obj: dict[str, Any], key: str, pointer: str, label: str, **bounds: Any
+) -> tuple[Any, JsonataValue | None]:
+    """A numeric field, which a JSONata Map may give as a `{% %}` expression (checked when it is evaluated,
+    like a *Path field's value)."""
+    value = obj.get(key)
+    if r.language == "JSONata" and is_expression(value):
+        try:
+            return MISSING, JsonataValue(compile_expression(str(value)), key)
+        except ValueError as exc:
+            r.problem(f"{pointer}/{key}", str(exc), label)
+            return MISSING, None
+    return r.number(obj, key, pointer, label, **bounds), None
 
 
 def _ref(r: Reader, obj: dict[str, Any], key: str, pointer: str, label: str) -> JsonPath | None:
@@ -151,31 +169,40 @@ def _resource(r: Reader, obj: dict[str, Any], pointer: str, label: str, what: st
 def _parameters(
     r: Reader, obj: dict[str, Any], pointer: str, label: str, what: str, required: set[str], allowed: set[str]
 ) -> Any:
-    params = obj.get("Parameters")
+    field = "Arguments" if r.language == "JSONata" else "Parameters"  # JSONata names them Arguments
+    params = obj.get(field)
+    if r.language == "JSONata" and is_expression(params):
+        template = r.jsonata(obj, field, pointer, label)
+        return JsonataPayload(template, f"{what}.{field}") if template is not None else None
     if not isinstance(params, dict):
-        r.problem(f"{pointer}/Parameters", f"{what} needs Parameters with {sorted(required)}", label)
+        r.problem(f"{pointer}/{field}", f"{what} needs {field} with {sorted(required)}", label)
         return None
     names = {key.removesuffix(".$") for key in params}
     for key in params:
         if key.removesuffix(".$") not in allowed:
             r.problem(
-                f"{pointer}/Parameters/{key}",
+                f"{pointer}/{field}/{key}",
                 f"{what} parameter {key!r} is not supported (supported: {sorted(allowed)})",
                 label,
             )
     for key in sorted(required - names):
-        r.problem(f"{pointer}/Parameters", f"{what} needs the parameter {key!r}", label)
+        r.problem(f"{pointer}/{field}", f"{what} needs the parameter {key!r}", label)
+    if r.language == "JSONata":
+        template = r.jsonata(obj, field, pointer, label)
+        return JsonataPayload(template, f"{what}.{field}") if template is not None else None
     return r.template(obj, "Parameters", pointer, label)
 
 
 def _reader(r: Reader, raw: Any, pointer: str, label: str) -> ItemReaderSpec | None:
-    obj = _object(r, raw, pointer, label, "ItemReader", _READER)
+    obj = _object(r, raw, pointer, label, "ItemReader", _languaged(r, _READER))
     if obj is None:
         return None
     _resource(r, obj, pointer, label, "ItemReader", GET_OBJECT)
     parameters = _parameters(r, obj, pointer, label, "ItemReader", {"Bucket", "Key"}, {"Bucket", "Key"})
     where = f"{pointer}/ReaderConfig"
-    config = _object(r, obj.get("ReaderConfig"), where, label, "ReaderConfig (with an InputType)", _READER_CONFIG)
+    config = _object(
+        r, obj.get("ReaderConfig"), where, label, "ReaderConfig (with an InputType)", _languaged(r, _READER_CONFIG)
+    )
     if config is None:
         return None
     input_type = config.get("InputType")
@@ -213,7 +240,7 @@ def _reader(r: Reader, raw: Any, pointer: str, label: str) -> ItemReaderSpec | N
             f"{where}/CSVDelimiter", f"CSVDelimiter must be one of {sorted(_DELIMITERS)}, got {delimiter!r}", label
         )
     r.exclusive(config, ("MaxItems", "MaxItemsPath"), where, label)
-    max_items = r.number(config, "MaxItems", where, label, minimum=0)
+    max_items, max_items_value = _number(r, config, "MaxItems", where, label, minimum=0)
     if max_items is not MISSING and max_items > MAX_ITEMS_LIMIT:
         r.problem(f"{where}/MaxItems", f"MaxItems must be at most {MAX_ITEMS_LIMIT}, got {max_items}", label)
     return ItemReaderSpec(
@@ -223,12 +250,12 @@ def _reader(r: Reader, raw: Any, pointer: str, label: str) -> ItemReaderSpec | N
         csv_headers=tuple(headers) if location == "GIVEN" and isinstance(headers, list) else (),
         csv_delimiter=_DELIMITERS.get(delimiter, ","),
         max_items=0 if max_items is MISSING else max_items,
-        max_items_path=_ref(r, config, "MaxItemsPath", where, label),
+        max_items_path=max_items_value or _ref(r, config, "MaxItemsPath", where, label),
     )
 
 
 def _batcher(r: Reader, raw: Any, pointer: str, label: str) -> ItemBatcherSpec | None:
-    obj = _object(r, raw, pointer, label, "ItemBatcher", _BATCHER)
+    obj = _object(r, raw, pointer, label, "ItemBatcher", _languaged(r, _BATCHER))
     if obj is None:
         return None
     limits = ("MaxItemsPerBatch", "MaxItemsPerBatchPath", "MaxInputBytesPerBatch", "MaxInputBytesPerBatchPath")
@@ -236,16 +263,16 @@ def _batcher(r: Reader, raw: Any, pointer: str, label: str) -> ItemBatcherSpec |
         r.problem(pointer, "ItemBatcher needs MaxItemsPerBatch(Path) or MaxInputBytesPerBatch(Path)", label)
     r.exclusive(obj, ("MaxItemsPerBatch", "MaxItemsPerBatchPath"), pointer, label)
     r.exclusive(obj, ("MaxInputBytesPerBatch", "MaxInputBytesPerBatchPath"), pointer, label)
-    items = r.number(obj, "MaxItemsPerBatch", pointer, label, minimum=0, exclusive=True)
-    size = r.number(obj, "MaxInputBytesPerBatch", pointer, label, minimum=0, exclusive=True)
+    items, items_value = _number(r, obj, "MaxItemsPerBatch", pointer, label, minimum=0, exclusive=True)
+    size, size_value = _number(r, obj, "MaxInputBytesPerBatch", pointer, label, minimum=0, exclusive=True)
     if size is not MISSING and size > MAX_BATCH_BYTES:
         r.problem(f"{pointer}/MaxInputBytesPerBatch", f"must be at most {MAX_BATCH_BYTES} (256 KiB), got {size}", label)
     return ItemBatcherSpec(
         max_items=0 if items is MISSING else items,
-        max_items_path=_ref(r, obj, "MaxItemsPerBatchPath", pointer, label),
+        max_items_path=items_value or _ref(r, obj, "MaxItemsPerBatchPath", pointer, label),
         max_bytes=0 if size is MISSING else size,
-        max_bytes_path=_ref(r, obj, "MaxInputBytesPerBatchPath", pointer, label),
-        batch_input=r.template(obj, "BatchInput", pointer, label),
+        max_bytes_path=size_value or _ref(r, obj, "MaxInputBytesPerBatchPath", pointer, label),
+        batch_input=_batch_input(r, obj, pointer, label),
     )
 
 
@@ -258,8 +285,24 @@ def _writer(r: Reader, raw: Any, pointer: str, label: str) -> Any:
             label,
         )
         raw = {k: v for k, v in raw.items() if k != "WriterConfig"}
-    obj = _object(r, raw, pointer, label, "ResultWriter", _WRITER)
+    obj = _object(r, raw, pointer, label, "ResultWriter", _languaged(r, _WRITER))
     if obj is None:
         return None
     _resource(r, obj, pointer, label, "ResultWriter", PUT_OBJECT)
     return _parameters(r, obj, pointer, label, "ResultWriter", {"Bucket"}, {"Bucket", "Prefix"})
+
+
+def _batch_input(r: Reader, obj: dict[str, Any], pointer: str, label: str) -> Any:
+    if r.language == "JSONata":
+        template = r.jsonata(obj, "BatchInput", pointer, label)
+        return JsonataPayload(template, "BatchInput") if template is not None else None
+    return r.template(obj, "BatchInput", pointer, label)
+
+
+def _languaged(r: Reader, allowed: set[str]) -> set[str]:
+    """A reader/writer/batcher's fields in the state's query language: JSONata takes Arguments for
+    Parameters and `{% %}` values for the *Path fields."""
+    if r.language != "JSONata":
+        return allowed
+    fields = {key for key in allowed if not key.endswith("Path")}
+    return (fields - {"Parameters"}) | ({"Arguments"} if "Parameters" in allowed else set())

@@ -6,12 +6,15 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
 
-from ..expressions.jsonata import JsonataTemplate
+from ..expressions.jsonata import JsonataTemplate, JsonataValue
 from ..expressions.jsonpath.choice import ChoiceRule
 from ..expressions.jsonpath.intrinsics.parser import Call
 from ..expressions.jsonpath.paths import JsonPath
 from ..expressions.jsonpath.template import Template
 from ..retry import Catcher, Retrier
+
+# A `...Path` field, or (in a JSONata distributed Map) a `{% %}` value read the same way.
+ValueSource = JsonPath | JsonataValue
 
 
 class ResourceKind(Enum):
@@ -116,15 +119,15 @@ class ItemReaderSpec:
     csv_headers: tuple[str, ...] = ()
     csv_delimiter: str = ","
     max_items: int = 0  # 0: no limit
-    max_items_path: JsonPath | None = None
+    max_items_path: ValueSource | None = None
 
 
 @dataclass(frozen=True)
 class ItemBatcherSpec:
     max_items: int = 0  # 0: no limit on the number of items per batch
-    max_items_path: JsonPath | None = None
+    max_items_path: ValueSource | None = None
     max_bytes: int = 0  # 0: no limit on the size of a batch
-    max_bytes_path: JsonPath | None = None
+    max_bytes_path: ValueSource | None = None
     batch_input: Template | None = None
 
 
@@ -138,9 +141,9 @@ class DistributedConfig:
     batcher: ItemBatcherSpec | None = None
     writer: Template | None = None  # ResultWriter Parameters (Bucket, Prefix), s3:putObject
     tolerated_count: int | None = None
-    tolerated_count_path: JsonPath | None = None
+    tolerated_count_path: ValueSource | None = None
     tolerated_percentage: float | None = None
-    tolerated_percentage_path: JsonPath | None = None
+    tolerated_percentage_path: ValueSource | None = None
 
 
 @dataclass(eq=False)

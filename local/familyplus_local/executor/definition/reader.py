@@ -93,6 +93,7 @@ class Reader:
 
     def __init__(self) -> None:
         self.problems: list[Problem] = []
+        self.language = "JSONPath"  # the query language of the state being read (for nested readers)
 
     def problem(self, pointer: str, message: str, label: str = "") -> None:
         self.problems.append(Problem(pointer, f"{label}: {message}" if label else message))

@@ -273,15 +273,7 @@ class StateBuilder:
         concurrency, concurrency_expression = self._value_or_expression(
             raw, "MaxConcurrency", pointer, label, common["language"], minimum=0
         )
-        if jsonata:
-            for key in ("ItemReader", "ItemBatcher", "ResultWriter"):
-                if key in raw:
-                    r.problem(
-                        f"{pointer}/{key}",
-                        f"{key} in a JSONata Map is not supported yet (its Arguments form): write this Map "
-                        'with "QueryLanguage": "JSONPath"',
-                        label,
-                    )
+        r.language = common["language"]
         distributed = read_distributed(r, raw, pointer, label, common["name"])
         if distributed is not None and (distributed.reader is not None or distributed.writer is not None):
             self.uses_objects = True

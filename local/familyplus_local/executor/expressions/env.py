@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
 
 class Path(Protocol):
@@ -16,6 +16,12 @@ class Path(Protocol):
     def context(self) -> bool: ...
 
     def read(self, data: Any) -> Any: ...
+
+
+class Evaluated(Protocol):
+    """A JSONata value standing where a `...Path` field would be (`jsonata.JsonataValue`)."""
+
+    def evaluate_in(self, env: Env, data: Any) -> Any: ...
 
 
 class Variables(Protocol):
@@ -57,9 +63,13 @@ class Env:
             self._context = self._factory() if self._factory else {}
         return self._context
 
-    def resolve(self, path: Path, data: Any) -> Any:
+    def resolve(self, path: Path | Evaluated, data: Any) -> Any:
         """Read `path`; raises paths.PathNotFound when a definite path selects nothing (or names a variable
         that is not set)."""
-        if getattr(path, "variable", None) is not None:
-            return path.read_variable(self.variables)  # type: ignore[attr-defined]
-        return path.read(self.context() if path.context else data)
+        evaluate = getattr(path, "evaluate_in", None)  # a JSONata value standing where a *Path field would be
+        if evaluate is not None:
+            return evaluate(self, data)
+        read = cast(Path, path)  # only JSONata values have evaluate_in
+        if getattr(read, "variable", None) is not None:
+            return read.read_variable(self.variables)  # type: ignore[attr-defined]
+        return read.read(self.context() if read.context else data)

@@ -19,6 +19,7 @@ from ..definition.distributed import MAX_BATCH_BYTES, MAX_ITEMS_LIMIT
 from ..definition.model import ItemBatcherSpec, ItemReaderSpec
 from ..errors import STATES_ITEM_READER_FAILED, STATES_RUNTIME, StatesFailure
 from ..expressions.env import Env
+from ..expressions.jsonata import JsonataValue
 from ..expressions.jsonpath.paths import JsonPath
 from ..expressions.jsonpath.processing import build, read_value
 
@@ -142,7 +143,9 @@ def make_batches(spec: ItemBatcherSpec, items: list[Any], effective: Any, env: E
     return [{**head, "Items": batch} for batch in batches]
 
 
-def _positive(value: int, path: JsonPath | None, effective: Any, env: Env, field: str, state: str) -> int:
+def _positive(
+    value: int, path: JsonPath | JsonataValue | None, effective: Any, env: Env, field: str, state: str
+) -> int:
     if path is None:
         return value
     found = read_value(path, effective, env, field, state)

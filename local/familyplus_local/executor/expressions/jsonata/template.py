@@ -71,3 +71,36 @@ def _eval(node: Any, env: Any, field: str) -> Any:
     if isinstance(node, _Arr):
         return [_eval(sub, env, field) for sub in node.items]
     return node
+
+
+class JsonataPayload:
+    """A JSONata template where the JSONPath code builds a payload (`processing.build`): a distributed Map's
+    ItemReader/ResultWriter Arguments and BatchInput. `$states.input` is the data it is built from."""
+
+    __slots__ = ("field", "template")
+
+    def __init__(self, template: JsonataTemplate, field: str):
+        self.template = template
+        self.field = field
+
+    def evaluate(self, data: Any, env: Any) -> Any:
+        env.states_input = data
+        return self.template.evaluate(env, self.field)
+
+
+class JsonataValue:
+    """A `{% %}` value where the JSONPath code reads a `...Path` field (`processing.read_value`): MaxItems,
+    MaxItemsPerBatch, MaxInputBytesPerBatch, ToleratedFailureCount/Percentage in a JSONata distributed Map."""
+
+    __slots__ = ("expression", "field", "text")
+    context = False
+    variable = None
+
+    def __init__(self, expression: Expression, field: str):
+        self.expression = expression
+        self.field = field
+        self.text = expression.source
+
+    def evaluate_in(self, env: Any, data: Any) -> Any:
+        env.states_input = data
+        return self.expression.evaluate(env, self.field)

@@ -8,6 +8,7 @@ from typing import Any
 
 from ...errors import STATES_RESULT_PATH_MATCH_FAILURE, STATES_RUNTIME, StatesFailure
 from ..env import Env
+from ..jsonata import JsonataValue
 from .paths import JsonPath, PathMatchFailure, PathNotFound
 from .template import Template
 
@@ -53,8 +54,9 @@ def merge_result(path: JsonPath | None, state_input: Any, result: Any, state: st
         ) from None
 
 
-def read_value(path: JsonPath, data: Any, env: Env, field: str, state: str) -> Any:
-    """A value for a …Path field (SecondsPath, ErrorPath, ...); States.Runtime if absent."""
+def read_value(path: JsonPath | JsonataValue, data: Any, env: Env, field: str, state: str) -> Any:
+    """A value for a …Path field (SecondsPath, ErrorPath, ...); States.Runtime if absent. In a JSONata
+    distributed Map the same fields may be `{% %}` values, read here too."""
     try:
         return env.resolve(path, data)
     except PathNotFound:
