@@ -109,6 +109,7 @@ class RunContext:
         self.root = Frame("", CancelToken(event=stop), scope=Scope(values=variables))
         self._machine_arn = state_machine_arn(execution.state_machine_name)
         self._state_loop = state_loop
+        self._entered_ids: dict[str, int] = {}
 
     def run_machine(self, machine: Machine, data: Any, frame: Frame) -> Any:
         """Run a branch or item processor from its StartAt in `frame`; returns its output (failures raise)."""
@@ -120,7 +121,10 @@ class RunContext:
     ) -> HistoryEvent:
         """Record an event of `state` running in `frame` (its path is the frame prefix + the state name)."""
         path = frame.prefix + state if path is None else path
-        return self.recorder.emit(type, state=state, path=path, attempt=attempt, **fields)
+        event = self.recorder.emit(type, state=state, path=path, attempt=attempt, **fields)
+        if type.endswith("StateEntered"):
+            self._entered_ids[path] = event.id  # AWS's error messages name the event that entered the state
+        return event
 
     # ---- time ----
     def check(self, frame: Frame) -> None:
@@ -184,4 +188,6 @@ class RunContext:
                 ctx["Map"] = {"Item": {"Index": frame.map_item[0], "Value": frame.map_item[1]}}
             return ctx
 
-        return Env(context, self.rng, frame.scope)
+        env = Env(context, self.rng, frame.scope)
+        env.state, env.entered_id = state, self._entered_ids.get(frame.prefix + state)
+        return env

@@ -247,3 +247,32 @@ def test_items_path_is_accepted_beside_an_item_reader(tmp_path: Path) -> None:
     )
     assert execution.output == [{"a": "1"}]
     assert json.dumps(execution.output)
+
+
+def test_map_item_is_only_in_the_item_selectors_context_object() -> None:
+    # Guide (Context object): "Map.Item.Index / Map.Item.Value ... in the ItemSelector field"; the states of
+    # an iteration do not see it (a path into $$.Map selects nothing there).
+    processor = {"StartAt": "Read", "States": {"Read": {"Type": "Pass", "Parameters": {"m.$": "$$.Map"}, "End": True}}}
+    definition = chain(
+        ("Each", {"Type": "Map", "ItemSelector": {"v.$": "$$.Map.Item.Value"}, "ItemProcessor": processor})
+    )
+    execution = run(definition, [1])
+    assert (execution.status, execution.error) == ("FAILED", "States.Runtime")
+
+
+def test_runtime_errors_are_worded_as_aws_words_them() -> None:
+    # Recorded on AWS: "An error occurred while executing the state 'Call' (entered at the event id #2). The
+    # JSONPath '$.missing' specified for the field 'x.$' could not be found in the input '{...}'" (the input is
+    # left out here: a family's words never go into an error), and for InputPath "Invalid path '$.a' : No
+    # results for path: $['a']".
+    parameters = run(chain(("Call", task("f", Parameters={"x.$": "$.missing"}))), {"a": 1})
+    assert (parameters.error, parameters.cause) == (
+        "States.Runtime",
+        "An error occurred while executing the state 'Call' (entered at the event id #2). The JSONPath "
+        "'$.missing' specified for the field 'x.$' could not be found in the input",
+    )
+    input_path = run(chain(("Read", {"Type": "Pass", "InputPath": "$.a.b"})), {"a": {}})
+    assert input_path.cause == (
+        "An error occurred while executing the state 'Read' (entered at the event id #2). "
+        "Invalid path '$.a.b' : No results for path: $['a']['b'] (InputPath)"
+    )

@@ -41,7 +41,17 @@ class Env:
     variables. For JSONata, it also holds what `$states` shows: the state input, and the result and error
     output once the state has them."""
 
-    __slots__ = ("_context", "_factory", "rng", "states_error_output", "states_input", "states_result", "variables")
+    __slots__ = (
+        "_context",
+        "_factory",
+        "entered_id",
+        "rng",
+        "state",
+        "states_error_output",
+        "states_input",
+        "states_result",
+        "variables",
+    )
 
     def __init__(
         self,
@@ -57,6 +67,15 @@ class Env:
         self.states_input = states_input
         self.states_result: Any = MISSING
         self.states_error_output: Any = MISSING
+        self.state: str | None = None  # the state this step belongs to, and the id of its StateEntered event
+        self.entered_id: int | None = None
+
+    def where(self, state: str | None = None) -> str:
+        """How AWS begins the cause of a States.Runtime error: "An error occurred while executing the state 'X'
+        (entered at the event id #N)." """
+        name = state or self.state or ""
+        entered = f" (entered at the event id #{self.entered_id})" if self.entered_id is not None else ""
+        return f"An error occurred while executing the state '{name}'{entered}."
 
     def context(self) -> dict[str, Any]:
         if self._context is None:

@@ -46,10 +46,12 @@ def _iteration(
 ) -> Job:
     def run(token: CancelToken) -> Any:
         def body(prefix: str) -> Any:
-            item_frame = Frame(prefix, token, (index, item), frame.child, frame.scope.child())
-            item_input = select_item(state, effective, rc.env(item_frame, state.name, entered, retry_count))
+            # `$$.Map.Item` is in the ItemSelector's context object only, as in AWS, not in the iteration's states.
+            scope = frame.scope.child()
+            selector_frame = Frame(prefix, token, (index, item), frame.child, scope)
+            item_input = select_item(state, effective, rc.env(selector_frame, state.name, entered, retry_count))
             assert state.processor is not None
-            return rc.run_machine(state.processor, item_input, item_frame)
+            return rc.run_machine(state.processor, item_input, Frame(prefix, token, None, frame.child, scope))
 
         return iteration(rc, state, frame, retry_count, index, item, body)
 

@@ -28,11 +28,19 @@ def select(path: JsonPath | None, data: Any, env: Env, field: str, state: str) -
     try:
         return env.resolve(path, data)
     except PathNotFound:
+        # AWS's wording ("Invalid path '$.a' : No results for path: $['a']"), naming the field too.
         raise StatesFailure(
             STATES_RUNTIME,
-            f"An error occurred while executing the state {state!r}. Invalid {field} {path.text!r}: "
-            f"no results for path in {_preview(data)}",
+            f"{env.where(state)} Invalid path '{path.text}' : No results for path: {_brackets(path)} ({field})",
         ) from None
+
+
+def _brackets(path: JsonPath) -> str:
+    """A definite path as Jayway JsonPath prints it in AWS's messages: $['a']['b'][0]."""
+    if path.steps is None:
+        return path.text
+    root = "$$" if path.context else "$"
+    return root + "".join(f"[{step}]" if isinstance(step, int) else f"['{step}']" for step in path.steps)
 
 
 def build(template: Template | None, data: Any, env: Env) -> Any:

@@ -121,11 +121,12 @@ def _eval(node: Any, data: Any, env: Env) -> Any:
         try:
             return env.resolve(node.path, data)
         except PathNotFound:
+            # AWS's wording, without the input it appends: a family's words never go into an error.
             target = "context object" if node.path.context else "input"
             raise StatesFailure(
                 STATES_RUNTIME,
-                f"The JSONPath {node.path.text!r} specified for the field '{node.field}.$' could not be "
-                f"found in the {target}",
+                f"{env.where()} The JSONPath '{node.path.text}' specified for the field '{node.field}.$' could not "
+                f"be found in the {target}",
             ) from None
     if isinstance(node, _Fn):
         return evaluate(node.call, data, env)
