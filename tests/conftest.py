@@ -41,7 +41,7 @@ def adapters(settings: Settings) -> Iterator[bootstrap.Adapters]:
 def make_runner(settings: Settings) -> Iterator[Any]:
     """Build a LocalRunner on the real definitions and handlers, in virtual time; kwargs override ports."""
     from familyplus_local.executor import VirtualClock
-    from familyplus_local.runner import LocalRunner
+    from familyplus_local.runtime.runner import LocalRunner
 
     def build(**overrides: object) -> LocalRunner:
         clock = VirtualClock(datetime(2026, 1, 1, tzinfo=UTC))

@@ -25,7 +25,7 @@ from familyplus.models.keys import execution_name
 from familyplus.models.response import ProcessResponseInput
 from familyplus_local.executor import SubjectBusyError
 from familyplus_local.recordings import Put, RecordingNotFoundError, with_stored_recording
-from familyplus_local.runner import ExecutionExistsError, LocalRunner
+from familyplus_local.runtime.runner import ExecutionExistsError, LocalRunner
 
 PROCESS = "process_response"
 

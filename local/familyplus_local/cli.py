@@ -13,6 +13,7 @@ familyplus demo
 from __future__ import annotations
 
 import json
+import os
 import sys
 import uuid
 from pathlib import Path
@@ -27,8 +28,7 @@ from familyplus.settings import SEED_ENV_FILE, env_file
 from familyplus_local import ops_cli
 from familyplus_local.display import LiveProgress, console, history_table, print_story
 from familyplus_local.executor import Execution
-from familyplus_local.runner import LocalRunner
-from familyplus_local.workflows import samples_dir
+from familyplus_local.runtime.runner import LocalRunner
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
 executions_app = typer.Typer(no_args_is_help=True, help="Inspect executions (like the Step Functions console).")
@@ -50,20 +50,14 @@ def _runner(verbose: bool = False) -> LocalRunner:
         raise _fail(str(exc)) from exc
 
 
-def _free_name(runner: LocalRunner, response_id: str) -> str:
-    """`response-<id>`, or `response-<id>-2`, … when this response was processed before (a replay)."""
-    name, n = execution_name(response_id), 1
-    while runner.find(name, PROCESS) is not None:
-        n += 1
-        name = f"{execution_name(response_id)}-{n}"
-    return name
-
-
 def process(runner: LocalRunner, payload: dict[str, Any]) -> Execution:
+    """Run process_response on `payload`, named `response-<id>` (`-2`, `-3`, … when the response was processed
+    before: a replay)."""
     response_id = str(payload.get("responseId", ""))
     console.print(f"[bold]▶ process_response[/] {response_id}")
-    name = _free_name(runner, response_id) if response_id else None
-    return runner.start(PROCESS, payload, name=name, listener=LiveProgress())
+    if not response_id:
+        return runner.start(PROCESS, payload, listener=LiveProgress())
+    return runner.start_new(PROCESS, payload, name=execution_name(response_id), listener=LiveProgress())
 
 
 def show_result(runner: LocalRunner, execution: Execution) -> None:
@@ -247,6 +241,12 @@ def story(response_id: str) -> None:
     print_story(
         record, store.list_value_tags(response_id), store.list_wisdom(response_id), store.list_quotes(record.id)
     )
+
+
+def samples_dir() -> Path:
+    """`FAMILYPLUS_SAMPLES_DIR`, else the repository's `samples/` (sample responses and recordings)."""
+    configured = os.environ.get("FAMILYPLUS_SAMPLES_DIR")
+    return Path(configured) if configured else Path(__file__).resolve().parents[2] / "samples"
 
 
 def sample_responses() -> list[dict[str, Any]]:

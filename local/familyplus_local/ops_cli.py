@@ -24,7 +24,7 @@ from familyplus.stages import deliver_daily_quotes
 from familyplus_local.aws_ops import REDRIVABLE, ExecutionSummary, StepFunctionsOps, redrive_refusal
 from familyplus_local.display import LiveProgress, console, executions_table, history_table
 from familyplus_local.executor import ExecutionNotFoundError, RedriveError
-from familyplus_local.runner import LocalRunner
+from familyplus_local.runtime.runner import LocalRunner
 
 schedule_app = typer.Typer(no_args_is_help=True, help="Run a scheduled job by hand (as EventBridge Scheduler would).")
 families_app = typer.Typer(no_args_is_help=True, help="Families that receive the daily quote.")

@@ -42,7 +42,7 @@ from familyplus_local.executor import (
     execution_arn,
 )
 from familyplus_local.recordings import RecordingNotFoundError, local_path, store_recording
-from familyplus_local.runner import ExecutionExistsError, LocalRunner
+from familyplus_local.runtime.runner import ExecutionExistsError, LocalRunner
 
 PROCESS = "process_response"
 

@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from familyplus.catalog import STAGES, WORKFLOWS
-from familyplus_local.workflows import statemachines_dir
+from familyplus_local.runtime.workflows import statemachines_dir
 
 PROCESS_SUFFIX = "-process-response"
 

@@ -13,7 +13,7 @@ from familyplus import bootstrap
 from familyplus.adapters.ffmpeg_audio import FfmpegAudio
 from familyplus.settings import Settings
 from familyplus_local.executor import VirtualClock
-from familyplus_local.runner import LocalRunner
+from familyplus_local.runtime.runner import LocalRunner
 from tests.audio_support import SAMPLE_RECORDING, SAMPLE_TEXT, word_error_rate
 
 pytestmark = pytest.mark.slow

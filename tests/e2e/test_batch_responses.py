@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from familyplus_local.runner import LocalRunner
+from familyplus_local.runtime.runner import LocalRunner
 from tests.support import response
 
 BUCKET = "familyplus-media"

@@ -19,8 +19,8 @@ from familyplus.adapters.local.template_podcast_writer import TemplatePodcastWri
 from familyplus.errors import PermanentError
 from familyplus_local import ops_cli
 from familyplus_local.cli import app
-from familyplus_local.runner import LocalRunner
-from familyplus_local.workflows import statemachines_dir
+from familyplus_local.runtime.runner import LocalRunner
+from familyplus_local.runtime.workflows import statemachines_dir
 from tests.support import response
 
 MAX_CONCURRENCY = json.loads((statemachines_dir() / "daily_podcasts.asl.json").read_text())["States"][

@@ -7,7 +7,7 @@ from collections.abc import Callable
 import pytest
 
 from familyplus.adapters.local.lexicon_tagger import LexiconValueTagger
-from familyplus_local.runner import LocalRunner
+from familyplus_local.runtime.runner import LocalRunner
 from tests.support import FlakyPort, response
 
 

@@ -9,7 +9,7 @@ with the stage name so `mark_failed` can record which stage failed.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit
@@ -27,7 +27,14 @@ metrics = Metrics(service="familyplus")
 
 E = TypeVar("E", bound=WireModel)
 O = TypeVar("O", bound=WireModel)  # noqa: E741
-Handler = Callable[[dict[str, Any], LambdaContext], dict[str, object]]
+
+
+class Handler(Protocol):
+    """A stage's Lambda handler; `adapters` is for callers that own theirs (see `stage_handler`)."""
+
+    def __call__(
+        self, event: dict[str, Any], context: LambdaContext, adapters: bootstrap.Adapters | None = None
+    ) -> dict[str, object]: ...
 
 
 def describe_validation(exc: ValidationError) -> str:
@@ -51,18 +58,25 @@ def _boundary(stage: str, exc: Exception) -> FamilyplusError:
 
 
 def stage_handler(stage: str, run: Callable[[E, Any], O], event_model: type[E]) -> Handler:
-    """Build the Lambda handler for one stage."""
+    """Build the Lambda handler for one stage.
+
+    Lambda calls `handler(event, context)`: the stage then runs on the process's adapters, built once per cold
+    start (`bootstrap.current()`). A caller that owns its adapters (the local runtime) passes them:
+    `handler(event, context, adapters=...)`, with the same logging, metrics and error boundary."""
 
     @logger.inject_lambda_context(clear_state=True)
     @tracer.capture_lambda_handler(capture_response=False)
     @metrics.log_metrics
-    def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, object]:
+    def handler(
+        event: dict[str, Any], context: LambdaContext, adapters: bootstrap.Adapters | None = None
+    ) -> dict[str, object]:
         metrics.clear_metrics()  # one module-level Metrics serves every stage when run in one process (local)
         metrics.add_dimension(name="stage", value=stage)
         ids = {k: event.get(k) for k in ("responseId", "storyId", "familyId") if isinstance(event, dict)}
         logger.append_keys(stage=stage, **ids)  # ids only: a family's words never go to the logs
         try:
-            adapters = bootstrap.current()
+            if adapters is None:
+                adapters = bootstrap.current()
             adapters.register_lambda_context(context)  # idempotency records expire with this invocation
             parsed = parse(event=event, model=event_model)
             output = run(parsed, adapters)

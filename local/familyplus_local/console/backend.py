@@ -17,8 +17,8 @@ from familyplus.catalog import WORKFLOWS
 from familyplus_local.aws_ops import redrive_refusal
 from familyplus_local.console.filters import ExecutionFilter
 from familyplus_local.executor import Execution, ExecutionNotRunningError
-from familyplus_local.runner import LocalRunner
-from familyplus_local.workflows import statemachines_dir
+from familyplus_local.runtime.runner import LocalRunner
+from familyplus_local.runtime.workflows import statemachines_dir
 
 
 class ActionRefusedError(Exception):

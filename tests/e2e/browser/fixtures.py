@@ -22,7 +22,7 @@ from familyplus_local.console.app import create_console
 from familyplus_local.console.backend import LocalConsoleBackend
 from familyplus_local.console.server import allowed_hosts
 from familyplus_local.executor import VirtualClock
-from familyplus_local.runner import LocalRunner
+from familyplus_local.runtime.runner import LocalRunner
 from tests.support import FlakyPort, response
 
 

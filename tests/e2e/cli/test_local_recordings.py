@@ -17,8 +17,8 @@ from moto import mock_aws
 from familyplus_local.aws_batch import AwsBatchOptions, run_aws_batch
 from familyplus_local.batch import run_batch
 from familyplus_local.recordings import local_path, with_stored_recording
+from familyplus_local.runtime.workflows import samples_dir
 from familyplus_local.serve import create_app
-from familyplus_local.workflows import samples_dir
 
 pytestmark = pytest.mark.slow
 RECORDING = samples_dir() / "audio" / "first_job.ogg"

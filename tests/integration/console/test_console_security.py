@@ -13,7 +13,7 @@ from familyplus import bootstrap
 from familyplus_local.console.app import create_console
 from familyplus_local.console.backend import LocalConsoleBackend
 from familyplus_local.console.server import ConsoleSecurityError, allowed_hosts, check_binding
-from familyplus_local.runner import LocalRunner
+from familyplus_local.runtime.runner import LocalRunner
 from tests.e2e.browser.fixtures import populate
 
 

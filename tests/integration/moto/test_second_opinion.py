@@ -22,9 +22,9 @@ from moto.stepfunctions.parser.asl.component.common.retry import retrier_decl
 from moto.stepfunctions.parser.asl.component.state.exec.state_task import lambda_eval_utils
 
 from familyplus.adapters.local.lexicon_tagger import LexiconValueTagger
-from familyplus_local.lambda_runtime import LocalLambda, substitutions
-from familyplus_local.runner import LocalRunner
-from familyplus_local.workflows import load_workflow
+from familyplus_local.runtime.lambdas import LocalLambda, substitutions
+from familyplus_local.runtime.runner import LocalRunner
+from familyplus_local.runtime.workflows import load_workflow
 from tests.support import FlakyPort, response
 
 REGION, ACCOUNT = "us-east-1", "123456789012"
@@ -39,15 +39,18 @@ class _Body:
 
 
 @pytest.fixture
-def moto_sfn(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[[dict[str, Any]], tuple[dict[str, Any], list]]]:
-    lambdas = LocalLambda()
+def moto_sfn(
+    monkeypatch: pytest.MonkeyPatch,
+) -> Iterator[Callable[[dict[str, Any], LocalLambda], tuple[dict[str, Any], list]]]:
+    """Run a process_response execution in moto's Step Functions, its tasks invoking `lambdas` in process."""
+    invoked: list[LocalLambda] = []
     slept: list[float] = []
 
     def invoke_in_process(parameters: dict, region: str, state_credentials: Any) -> dict:
         payload = parameters.get("Payload")
         event = json.loads(payload) if isinstance(payload, (str, bytes)) else payload
         try:
-            result = lambdas.invoke(parameters["FunctionName"], event)
+            result = invoked[-1].invoke(parameters["FunctionName"], event)
         except Exception as exc:  # reported like Lambda: FunctionError + errorType/errorMessage payload
             error = {"errorMessage": str(exc), "errorType": type(exc).__name__, "stackTrace": []}
             return {"StatusCode": 200, "FunctionError": "Unhandled", "Payload": error}
@@ -66,7 +69,8 @@ def moto_sfn(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[[dict[str, An
             roleArn=f"arn:aws:iam::{ACCOUNT}:role/sfn",
         )["stateMachineArn"]
 
-        def run(payload: dict[str, Any]) -> tuple[dict[str, Any], list]:
+        def run(payload: dict[str, Any], lambdas: LocalLambda) -> tuple[dict[str, Any], list]:
+            invoked.append(lambdas)
             execution_arn = client.start_execution(stateMachineArn=arn, input=json.dumps(payload))["executionArn"]
             deadline = time.monotonic() + 120
             while (described := client.describe_execution(executionArn=execution_arn))["status"] == "RUNNING":
@@ -99,7 +103,7 @@ def test_both_engines_agree(failures: int, moto_sfn: Callable, make_runner: Call
     ours = runner.start("process_response", response("r-ours"))
 
     tagger.calls = 0  # same fault sequence for the second engine, on a fresh response id
-    described, events = moto_sfn(response("r-moto"))
+    described, events = moto_sfn(response("r-moto"), runner.lambdas)  # the same handlers and adapters
 
     assert ours.status == described["status"] == "SUCCEEDED"
     theirs = json.loads(described["output"])

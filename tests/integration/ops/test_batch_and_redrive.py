@@ -16,7 +16,7 @@ from familyplus.errors import PermanentError
 from familyplus_local import ops_cli
 from familyplus_local.batch import run_batch
 from familyplus_local.cli import app
-from familyplus_local.runner import LocalRunner
+from familyplus_local.runtime.runner import LocalRunner
 from tests.support import response
 
 

@@ -16,7 +16,7 @@ import pytest
 from familyplus.adapters.local.lexicon_tagger import LexiconValueTagger
 from familyplus.models.keys import story_id_for
 from familyplus_local.executor import SubjectBusyError
-from familyplus_local.runner import ExecutionExistsError, LocalRunner
+from familyplus_local.runtime.runner import ExecutionExistsError, LocalRunner
 from tests.support import response
 
 PROCESS = "process_response"

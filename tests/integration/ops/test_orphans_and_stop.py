@@ -35,7 +35,7 @@ from familyplus_local.executor import (
     SubjectBusyError,
     execution_arn,
 )
-from familyplus_local.runner import LocalRunner
+from familyplus_local.runtime.runner import LocalRunner
 from tests.support import response
 
 PROCESS = "process_response"
@@ -47,7 +47,7 @@ _HANGING_RUN = textwrap.dedent(
     import sys, threading
     from familyplus import bootstrap
     from familyplus.settings import Settings
-    from familyplus_local.runner import LocalRunner
+    from familyplus_local.runtime.runner import LocalRunner
 
     class Hang:
         def tag(self, text, vocabulary):

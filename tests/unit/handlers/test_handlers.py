@@ -9,7 +9,7 @@ import pytest
 from familyplus.bootstrap import Adapters
 from familyplus.catalog import STAGES
 from familyplus.errors import PermanentError, TransientError
-from familyplus_local.lambda_runtime import LocalContext
+from familyplus_local.runtime.lambdas import LocalContext
 
 
 def context(name: str = "test") -> LocalContext:

@@ -1,23 +1,29 @@
 """Runs the Lambda handlers in process, the way the Lambda service would call them.
 
 The local executor calls `LocalLambda.invoke(function_arn, payload)` for each Task; this resolves the ARN
-to the stage's handler (from `familyplus.catalog`), passes a JSON round-tripped copy of the payload and a
-Lambda-like context, and returns the JSON round-tripped result — so nothing can leak between states by
-reference, exactly as across real Lambda invocations.
+to the stage's handler (from `familyplus.catalog`) and calls it with the payload, a Lambda-like context and
+the runner's adapters. Payloads cross with one JSON round trip each way, as Lambda's serialisation does: the
+executor marshals each task's payload to JSON and back before the call, and the result after it (see
+`executor.integrations`), so nothing can leak between states by reference; copying again here would only
+repeat that work.
 """
 
 from __future__ import annotations
 
 import importlib
-import json
 import os
 import time
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
+from familyplus.bootstrap import Adapters
 from familyplus.catalog import STAGES, WORKFLOWS, StageSpec
+
+if TYPE_CHECKING:
+    from aws_lambda_powertools.utilities.typing import LambdaContext
+
+    from familyplus.handlers._lambda import Handler
 
 REGION = "local"
 ACCOUNT = "000000000000"
@@ -83,14 +89,15 @@ class UnknownFunctionError(LookupError):
 
 
 class LocalLambda:
-    """`invoke(function_arn, payload)` for the executor: in-process handler calls."""
+    """`invoke(function_arn, payload)` for the executor: in-process handler calls with the given adapters."""
 
-    def __init__(self) -> None:
+    def __init__(self, adapters: Adapters) -> None:
+        self.adapters = adapters
         # Keyed by function *name*, so any ARN form (local, or a test's us-east-1 ARN) resolves the same way.
         self._specs = {function_name(spec): spec for spec in STAGES}
-        self._handlers: dict[str, Callable[[Any, Any], Any]] = {}
+        self._handlers: dict[str, Handler] = {}
 
-    def handler_for(self, arn: str) -> tuple[StageSpec, Callable[[Any, Any], Any]]:
+    def handler_for(self, arn: str) -> tuple[StageSpec, Handler]:
         name = arn.rsplit(":", 1)[-1]
         spec = self._specs.get(name)
         if spec is None:
@@ -108,5 +115,5 @@ class LocalLambda:
             memory_limit_in_mb=spec.memory_mb,
             timeout_s=spec.timeout_s,
         )
-        result = handler(json.loads(json.dumps(payload)), context)
-        return json.loads(json.dumps(result))
+        # LocalContext has every attribute of Lambda's context that Powertools and the handlers read.
+        return handler(payload, cast("LambdaContext", context), adapters=self.adapters)

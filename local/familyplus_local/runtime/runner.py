@@ -1,7 +1,8 @@
 """The local composition root: workflows + in-process Lambdas + the executor + persistence.
 
 `LocalRunner` is what the CLI (and the e2e tests) use to start, inspect and redrive executions on one
-machine, with no AWS account: the same `.asl.json` files, the same handlers, the local adapters.
+machine, with no AWS account: the same `.asl.json` files, the same handlers, the local adapters. The runner
+hands its adapters to the handlers it invokes (`LocalLambda`); nothing goes through a process-wide global.
 """
 
 from __future__ import annotations
@@ -15,7 +16,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 from familyplus import bootstrap
-from familyplus.catalog import WORKFLOWS
 from familyplus.settings import Settings, load_settings
 from familyplus_local.executor import (
     ABORTED,
@@ -30,15 +30,15 @@ from familyplus_local.executor import (
     LeaseKeeper,
     Owner,
     SqliteExecutionStore,
+    StateMachine,
     TaskError,
     execution_arn,
-    load_definition,
     redrive_execution,
     run_state_machine,
 )
 from familyplus_local.executor.leases import DEFAULT_HEARTBEAT_SECONDS, DEFAULT_LEASE_SECONDS
-from familyplus_local.lambda_runtime import LocalLambda, prepare_environment, substitutions
-from familyplus_local.workflows import load_workflow
+from familyplus_local.runtime.lambdas import LocalLambda, prepare_environment, substitutions
+from familyplus_local.runtime.workflows import WorkflowRegistry
 
 Listener = Callable[[HistoryEvent], None]
 
@@ -61,9 +61,8 @@ class LocalRunner:
         prepare_environment(verbose=verbose)
         self.settings = settings or load_settings()
         self.adapters = adapters or bootstrap.Adapters(self.settings)
-        bootstrap.install(self.adapters)
         self.clock = clock
-        self.lambdas = LocalLambda()
+        self.lambdas = LocalLambda(self.adapters)
         self.executions = SqliteExecutionStore(self.settings.database_path)
         # This process owns the executions it starts: it renews their leases while they run, so that another
         # process can tell when it was killed and record them ABORTED (then redrivable).
@@ -73,11 +72,10 @@ class LocalRunner:
         self._running: dict[str, threading.Event] = {}  # this process's executions: their stop events
         # Distributed Map's ItemReader/ResultWriter (S3 on AWS): buckets are folders under <data_dir>/s3.
         self.objects = DirectoryObjectStore(self.settings.data_dir / "s3")
-        self._values = substitutions()
-        self._arn_to_workflow = {self._values[wf.arn_key]: wf.name for wf in WORKFLOWS}
+        self.workflows = WorkflowRegistry(substitutions())
 
-    def definition(self, workflow: str) -> Any:
-        return load_definition(load_workflow(workflow, self._values))
+    def definition(self, workflow: str) -> StateMachine:
+        return self.workflows.definition(workflow)
 
     def start(
         self,
@@ -94,11 +92,24 @@ class LocalRunner:
         While another live execution of `workflow` works on the same response, the start is refused
         (SubjectBusyError): two runs of one response would mix their results."""
         if name is None:
-            name = str(uuid.uuid4())
-        else:
-            existing = self.find(name, workflow)
-            if existing is not None:
-                return self._same_input(existing, workflow, payload)
+            return self._run(workflow, payload, str(uuid.uuid4()), listener)
+        existing = self.find(name, workflow)
+        if existing is not None:
+            return self._same_input(existing, workflow, payload)
+        return self._run(workflow, payload, name, listener)
+
+    def start_new(
+        self, workflow: str, payload: dict[str, Any], *, name: str, listener: Listener | None = None
+    ) -> Execution:
+        """Run a new execution named `name`, or `name-2`, `name-3`, … when that name was used before (a replay of
+        the same input): each name is looked up once."""
+        candidate, n = name, 1
+        while self.find(candidate, workflow) is not None:
+            n += 1
+            candidate = f"{name}-{n}"
+        return self._run(workflow, payload, candidate, listener)
+
+    def _run(self, workflow: str, payload: dict[str, Any], name: str, listener: Listener | None) -> Execution:
         try:
             return self._persisted(
                 execution_arn(workflow, name),
@@ -218,7 +229,7 @@ class LocalRunner:
 
     def _start_child(self, arn: str, payload: Any, name: str | None, wait: bool) -> dict[str, Any]:
         """`states:startExecution` locally: the child runs in process, to its end, before the parent goes on."""
-        workflow = self._arn_to_workflow.get(arn)
+        workflow = self.workflows.workflow_for_arn(arn)
         if workflow is None:
             raise TaskError("StateMachineDoesNotExist", f"no local workflow for {arn}")
         child_input = json.loads(payload) if isinstance(payload, str) else payload
@@ -228,7 +239,7 @@ class LocalRunner:
                 "StepFunctions.ExecutionAlreadyExistsException",
                 f"Execution Already Exists: '{execution_arn(workflow, name)}'",
             )
-        child = self.start(workflow, child_input, name=name)
+        child = self._run(workflow, child_input, name if name is not None else str(uuid.uuid4()), None)
         if not wait:
             return {"ExecutionArn": child.execution_arn, "StartDate": child.start_date.isoformat()}
         if child.status != "SUCCEEDED":
