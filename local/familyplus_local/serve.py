@@ -41,6 +41,12 @@ from familyplus_local.executor import (
     SubjectBusyError,
     execution_arn,
 )
+from familyplus_local.intake_guards import (
+    DEFAULT_MAX_BODY_BYTES,
+    DEFAULT_REQUESTS_PER_MINUTE,
+    SafeJSONResponse,
+    guard,
+)
 from familyplus_local.recordings import RecordingNotFoundError, local_path, store_recording
 from familyplus_local.runtime.runner import ExecutionExistsError, LocalRunner
 
@@ -188,7 +194,13 @@ class Intake:
         }
 
 
-def create_app(runner: LocalRunner, *, workers: int = 2) -> FastAPI:
+def create_app(
+    runner: LocalRunner,
+    *,
+    workers: int = 2,
+    max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
+    requests_per_minute: int = DEFAULT_REQUESTS_PER_MINUTE,
+) -> FastAPI:
     intake = Intake(runner, workers=workers)
 
     @asynccontextmanager
@@ -196,7 +208,8 @@ def create_app(runner: LocalRunner, *, workers: int = 2) -> FastAPI:
         yield
         intake.pool.shutdown(wait=True)  # let running executions finish and persist
 
-    app = FastAPI(title="Family+ local intake", lifespan=lifespan)
+    app = FastAPI(title="Family+ local intake", lifespan=lifespan, default_response_class=SafeJSONResponse)
+    guard(app, max_body_bytes=max_body_bytes, requests_per_minute=requests_per_minute)
     app.state.intake = intake
 
     @app.post("/responses", status_code=202, response_model=Accepted)

@@ -135,3 +135,38 @@ def _now() -> Any:
     from datetime import UTC, datetime
 
     return datetime.now(UTC)
+
+
+def test_batch_lines_that_are_not_utf8_or_reuse_an_id_are_reported_and_the_rest_run(
+    make_runner: Callable[..., LocalRunner], tmp_path: Path
+) -> None:
+    """Given a BOM, a line of Latin-1 bytes, a NaN, an exact duplicate and a second content for one id, When
+    the batch runs, Then each bad line is reported with its reason, and every good line is processed."""
+    runner = make_runner()
+    path = tmp_path / "batch.jsonl"
+    first = json.dumps(response("u1")).encode()
+    other = json.dumps(response("u1", text="Completely different words about my first car.")).encode()
+    path.write_bytes(
+        b"\xef\xbb\xbf"
+        + first
+        + b"\n"
+        + json.dumps(response("u2")).encode().replace(b"first job", b"caf\xe9 job")
+        + b"\n"
+        + b'{"responseId": "u3", "familyId": "f", "mediaType": "text", "text": NaN}\n'
+        + first
+        + b"\n"
+        + other
+        + b"\n"
+        + json.dumps(response("u4")).encode()
+        + b"\n"
+    )
+
+    results = run_batch(runner, path, concurrency=2)
+
+    by_line = {r.line: r for r in results}
+    assert [(r.line, r.ok) for r in results] == [(1, True), (2, False), (3, False), (4, False), (5, False), (6, True)]
+    assert "not UTF-8" in (by_line[2].reason or "") and "0xe9" in (by_line[2].reason or "")
+    assert "NaN is not a JSON value" in (by_line[3].reason or "")
+    assert "duplicate of line 1" in (by_line[4].reason or "")
+    assert "already on line 1 with other content" in (by_line[5].reason or "")
+    assert runner.adapters.store.get_response("u1").text == response("u1")["text"]
