@@ -1,7 +1,8 @@
-"""A second opinion on JSONata and workflow variables: one JSONata definition with variables (Assign in a
-Pass, a Map, a Choice rule and its Default; $states.input/result; Step Functions' $partition and $range) run
-through our executor and through moto's Step Functions interpreter, which must agree on the status, the output
-and the variables each state assigned (AWS's assignedVariables).
+"""A second opinion on JSONata and workflow variables: a JSONata definition with variables (Assign in a Pass,
+a Map, a Choice rule and its Default; $states.input/result; Step Functions' $partition and $range), and our own
+generate_podcast workflow with its real handlers, run through our executor and through moto's Step Functions
+interpreter, which must agree on the status, the output and the variables each state assigned (AWS's
+assignedVariables).
 
 moto's interpreter implements the Step Functions side of JSONata itself (binding $states and the variables,
 Assign/Output order, scopes, its own JSONata definitions of $partition/$range/...) but leaves the JSONata
@@ -28,6 +29,10 @@ from moto.stepfunctions.parser.asl.component.state.exec.state_task import lambda
 from moto.stepfunctions.parser.asl.jsonata import jsonata as moto_jsonata
 
 from familyplus_local.executor import VirtualClock, run_state_machine
+from familyplus_local.lambda_runtime import LocalLambda, substitutions
+from familyplus_local.runner import LocalRunner
+from familyplus_local.workflows import load_workflow
+from tests.support import response
 
 REGION, ACCOUNT = "us-east-1", "123456789012"
 GREET = f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:greet"
@@ -147,3 +152,57 @@ def test_both_engines_agree_on_a_jsonata_definition_with_variables(names: list[s
     assert ours.status == described["status"] == "SUCCEEDED", (ours.cause, described.get("cause"))
     assert ours.output == json.loads(described["output"])
     assert ours_assigned(ours) == moto_assigned(events)
+
+
+def test_both_engines_agree_on_generate_podcast_in_jsonata(
+    monkeypatch: pytest.MonkeyPatch, make_runner: Callable[..., LocalRunner]
+) -> None:
+    """Our own JSONata workflow (generate_podcast: variables across five Tasks and a Map, the real handlers,
+    eSpeak NG and FFmpeg) gives the same status and output in both engines."""
+    runner = make_runner()
+    story = runner.start("process_response", response("r-pod"))
+    assert story.status == "SUCCEEDED", story.cause
+    job = {"storyId": "story-r-pod"}
+    ours = runner.start("generate_podcast", job, name="podcast-ours")
+
+    lambdas = LocalLambda()
+
+    def invoke_in_process(parameters: dict, region: str, state_credentials: Any) -> dict:
+        payload = parameters.get("Payload")
+        event = json.loads(payload) if isinstance(payload, str | bytes) else payload
+        return {
+            "StatusCode": 200,
+            "ExecutedVersion": "$LATEST",
+            "Payload": lambdas.invoke(parameters["FunctionName"], event),
+        }
+
+    monkeypatch.setattr(lambda_eval_utils, "_invoke_lambda_function", invoke_in_process)
+    monkeypatch.setattr(moto_jsonata, "_eval_jsonata", evaluate_with_jsonata_python)
+    with mock_aws(config={"stepfunctions": {"execute_state_machine": True}}):
+        client = boto3.client("stepfunctions", region_name=REGION)
+        definition = load_workflow("generate_podcast", substitutions(region=REGION, account=ACCOUNT))
+        assert definition["QueryLanguage"] == "JSONata"
+        arn = client.create_state_machine(
+            name="generate_podcast", definition=json.dumps(definition), roleArn=f"arn:aws:iam::{ACCOUNT}:role/sfn"
+        )["stateMachineArn"]
+        execution_arn = client.start_execution(stateMachineArn=arn, input=json.dumps(job))["executionArn"]
+        deadline = time.monotonic() + 180
+        while (described := client.describe_execution(executionArn=execution_arn))["status"] == "RUNNING":
+            assert time.monotonic() < deadline, "moto execution did not finish"
+            time.sleep(0.1)
+        events = client.get_execution_history(executionArn=execution_arn, maxResults=1000)["events"]
+
+    assert ours.status == described["status"] == "SUCCEEDED", (ours.cause, described.get("cause"))
+    theirs = json.loads(described["output"])
+    # Two syntheses of the same script differ by a few milliseconds of audio: compare durations within 1%.
+    assert without_seconds(ours.output) == without_seconds(theirs)
+    assert ours.output["podcast"]["seconds"] == pytest.approx(theirs["podcast"]["seconds"], rel=0.01)
+    assert without_seconds(ours_assigned(ours)) == without_seconds(moto_assigned(events))
+
+
+def without_seconds(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: without_seconds(v) for k, v in value.items() if k != "seconds"}
+    if isinstance(value, list):
+        return [without_seconds(v) for v in value]
+    return value
