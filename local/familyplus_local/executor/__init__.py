@@ -54,13 +54,14 @@ helper daemon thread so that the real wait is bounded too.
 Threads: Parallel branches and Map iterations run in thread pools (at most MaxConcurrency, capped by
 `max_workers`), so `invoke` must be thread-safe. The listener is called under a lock, in history order.
 
-Documented differences from AWS: redrive re-runs a Parallel/Map state whole, and a run that ended in a Fail
-state reached through a Catch is redriven from the state whose error was caught (see `redrive`). Distributed
-Map: child executions' events are kept in the parent's history under `<Map>/<child index>/...` (AWS keeps
-separate child histories); STANDARD and EXPRESS children behave alike; results are written by a ResultWriter
-only when the map run succeeds; MaxInputBytesPerBatch bounds the whole child input JSON. JSONata's
-`$now()`/`$millis()` read the wall clock, not the run's clock. A Catch's error output always has a "Cause" (""
-when there is none) and `$$.Map.Item` is in an ItemSelector's context object only, both as in AWS.
+Documented differences from AWS: a run that ended in a Fail state reached through a Catch is redriven from the
+state whose error was caught, and a redriven distributed Map re-runs its whole map run (see `redrive`; a
+Parallel or inline Map reruns only its unsuccessful branches/iterations, as in AWS). Distributed Map: child
+executions' events are kept in the parent's history under `<Map>/<child index>/...` (AWS keeps separate child
+histories); STANDARD and EXPRESS children behave alike; results are written by a ResultWriter only when the map
+run succeeds; MaxInputBytesPerBatch bounds the whole child input JSON. JSONata's `$now()`/`$millis()` read the
+wall clock, not the run's clock. A Catch's error output always has a "Cause" ("" when there is none) and
+`$$.Map.Item` is in an ItemSelector's context object only, both as in AWS.
 """
 
 from .clock import Clock, SystemClock, VirtualClock

@@ -94,6 +94,7 @@ class RunContext:
         started: datetime,
         state_loop: StateLoop,
         variables: dict[str, Any] | None = None,
+        completed: dict[str, Any] | None = None,
         stop: threading.Event | None = None,
     ):
         self.machine = machine
@@ -110,6 +111,9 @@ class RunContext:
         self._machine_arn = state_machine_arn(execution.state_machine_name)
         self._state_loop = state_loop
         self._entered_ids: dict[str, int] = {}
+        # On a redrive: outputs of the resumed Parallel's branches / Map's iterations that already succeeded,
+        # by event path ("Analyze/branch 0", "ChunkMap/3"); each is used once instead of running it again.
+        self.completed: dict[str, Any] = dict(completed or {})
 
     def run_machine(self, machine: Machine, data: Any, frame: Frame) -> Any:
         """Run a branch or item processor from its StartAt in `frame`; returns its output (failures raise)."""

@@ -27,7 +27,7 @@ from .errors import (
 from .history import ABORTED, FAILED, RUNNING, SUCCEEDED, TIMED_OUT, Execution, HistoryEvent, Recorder
 from .names import execution_arn, validate_name
 from .objects import ObjectStore
-from .redrive import resume_point, resume_variables
+from .redrive import completed_work, resume_point, resume_variables
 from .states.machine import run_machine
 
 Definition = StateMachine | str | Path | Mapping[str, Any]
@@ -102,7 +102,7 @@ def redrive_execution(
     redrive_count + 1, an ExecutionRedriven event appended) and run it to completion; returns `execution`.
 
     Resumes at the top-level state where it stopped, with that state's input; see `redrive` for how a Fail
-    reached through a Catch is handled and why Parallel/Map states re-run whole. The execution TimeoutSeconds
+    reached through a Catch is handled and which Parallel/Map work runs again. The execution TimeoutSeconds
     counts from the redrive. Raises RedriveError if the execution is SUCCEEDED or RUNNING.
     """
     if execution.status not in (FAILED, TIMED_OUT, ABORTED):
@@ -112,6 +112,7 @@ def redrive_execution(
         )
     machine = _prepare(definition, invoke, start_execution, objects, max_workers)
     state, data = resume_point(machine, execution)
+    completed = completed_work(machine, execution, state)  # read before this run's events are added
     clock = clock or SystemClock()
     now = clock.now()
     execution.status, execution.output, execution.error, execution.cause = RUNNING, None, None, None
@@ -133,6 +134,7 @@ def redrive_execution(
         now,
         resume_variables(execution),
         stop=stop,
+        completed=completed,
     )
 
 
@@ -193,6 +195,7 @@ def _drive(
     started: datetime,
     variables: dict[str, Any] | None = None,
     stop: threading.Event | None = None,
+    completed: dict[str, Any] | None = None,
 ) -> Execution:
     rc = RunContext(
         machine,
@@ -208,6 +211,7 @@ def _drive(
         state_loop=run_machine,
         variables=variables,
         stop=stop,
+        completed=completed,
     )
 
     def finish(status: str, event: str, **fields: Any) -> None:

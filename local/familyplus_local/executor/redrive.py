@@ -9,14 +9,17 @@ Differences from AWS, on purpose:
   latest top-level state, outside the handlers, that exited through a Catch, in *any* earlier run of the
   execution). Redriving the handler would only record the failure again: when MarkFailed itself failed (the
   store was down past its retries) the response would otherwise never be processed again;
-* a Parallel or Map state is re-run whole (AWS re-runs only its unsuccessful branches/iterations).
+
+Like AWS, a resumed Parallel or inline Map state runs only its branches / iterations that did not succeed in
+the last run (`completed_work`); the others give the output they gave then. A distributed Map's map run is
+re-run whole (AWS re-runs only its unsuccessful child executions).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from .definition.model import ChoiceState, FailState, ResultState, StateMachine
+from .definition.model import ChoiceState, FailState, MapState, ParallelState, ResultState, StateMachine
 from .errors import RedriveError
 from .history import Execution, HistoryEvent
 
@@ -107,3 +110,42 @@ def resume_variables(execution: Execution) -> dict[str, Any]:
         if event.top_level and event.type.endswith("StateExited") and event.variables:
             variables.update(event.variables)
     return variables
+
+
+def completed_work(machine: StateMachine, execution: Execution, state_name: str) -> dict[str, Any]:
+    """The outputs of the branches (Parallel) or iterations (inline Map) of the top-level state `state_name`
+    that succeeded in the last attempt of the last run, by event path. Empty for other states."""
+    state = machine.states.get(state_name)
+    inline_map = isinstance(state, MapState) and state.distributed is None
+    if not (inline_map or isinstance(state, ParallelState)):
+        return {}
+    history = execution.history
+    begin = max((i for i, e in enumerate(history) if e.type in _RUN_STARTS), default=-1)
+    segment = history[begin + 1 :]
+    starts = [
+        i
+        for i, e in enumerate(segment)
+        if e.path == state_name and e.type in ("MapStateStarted", "ParallelStateStarted")
+    ]
+    if not starts:
+        return {}
+    events = segment[starts[-1] :]
+    attempt = events[0].attempt
+    done: dict[str, Any] = {}
+    if isinstance(state, ParallelState):
+        for index, branch in enumerate(state.branches):
+            prefix = f"{state_name}/branch {index}/"
+            ends = {
+                prefix + name
+                for name, inner in branch.states.items()
+                if inner.next is None and inner.type not in ("Choice", "Fail")
+            }
+            for event in events:
+                if event.path in ends and event.type.endswith("StateExited") and event.error is None:
+                    done[prefix.rstrip("/")] = event.output
+        return done
+    for event in events:
+        path = event.path or ""
+        if event.type == "MapIterationSucceeded" and event.attempt == attempt and path.startswith(f"{state_name}/"):
+            done[path] = event.output
+    return done

@@ -156,7 +156,9 @@ def test_redrive_of_timed_out_execution_restarts_its_timeout() -> None:
     assert (execution.status, execution.output) == ("SUCCEEDED", "ok")
 
 
-def test_parallel_is_rerun_whole_on_redrive() -> None:
+def test_a_redriven_parallel_reruns_only_its_unsuccessful_branches() -> None:
+    # Guide (redrive): "For Parallel and inline Map states, Step Functions reruns only the unsuccessful
+    # branches/iterations"; the successful ones keep their output.
     definition = chain(
         (
             "Both",
@@ -175,7 +177,27 @@ def test_parallel_is_rerun_whole_on_redrive() -> None:
     assert execution.status == "FAILED"
     redrive_execution(definition, execution, invoke=functions, max_workers=1)
     assert execution.output == ["a", "b"]
-    assert len(functions.payloads("a")) == 2  # the successful branch ran again (AWS would not re-run it)
+    assert len(functions.payloads("a")) == 1  # the successful branch was not run again
+
+
+def test_a_redriven_inline_map_reruns_only_its_failed_iterations() -> None:
+    processor = {"StartAt": "Work", "States": {"Work": task("work", End=True)}}
+    definition = chain(("Each", {"Type": "Map", "ItemProcessor": processor}))
+    outcomes = iter([None, TaskError("Flaky"), None, None])
+
+    def work(item: int) -> int:
+        outcome = next(outcomes)
+        if isinstance(outcome, Exception):
+            raise outcome
+        return item * 10
+
+    functions = Functions(work=work)
+    execution = run(definition, [1, 2, 3], invoke=functions, max_workers=1)
+    assert execution.status == "FAILED"
+    redrive_execution(definition, execution, invoke=functions, max_workers=1)
+    assert execution.output == [10, 20, 30]
+    # item 1 is not run again; 2 failed and 3 never started (one worker stops at the first failure)
+    assert functions.payloads("work") == [1, 2, 2, 3]
 
 
 @pytest.mark.parametrize("status", ["SUCCEEDED", "RUNNING"])

@@ -12,6 +12,8 @@ from .common import Outcome, enter, succeed, with_retry
 from .fanout import Job, fan_out
 from .map_common import concurrency, items_at_path, iteration, select_item
 
+_NOT_DONE = object()
+
 
 def run_inline_map(rc: RunContext, state: MapState, state_input: Any, frame: Frame) -> Outcome:
     """One iteration of the item processor per item of ItemsPath, at most MaxConcurrency at once; the result
@@ -45,6 +47,10 @@ def _iteration(
     effective: Any,
 ) -> Job:
     def run(token: CancelToken) -> Any:
+        done = rc.completed.pop(f"{frame.prefix}{state.name}/{index}", _NOT_DONE)
+        if done is not _NOT_DONE:  # a redrive: this iteration succeeded in the last run
+            return done
+
         def body(prefix: str) -> Any:
             # `$$.Map.Item` is in the ItemSelector's context object only, as in AWS, not in the iteration's states.
             scope = frame.scope.child()

@@ -10,6 +10,8 @@ from ..expressions.jsonpath.processing import select
 from .common import Outcome, arguments, enter, succeed, with_retry
 from .fanout import Job, fan_out
 
+_NOT_DONE = object()
+
 
 def run_parallel(rc: RunContext, state: State, state_input: Any, frame: Frame) -> Outcome:
     """Every branch gets the same input; the result is the array of branch outputs, in branch order. One
@@ -25,6 +27,9 @@ def run_parallel(rc: RunContext, state: State, state_input: Any, frame: Frame) -
 
         def job(index: int) -> Job:
             def run(token: CancelToken) -> Any:
+                done = rc.completed.pop(f"{frame.prefix}{state.name}/branch {index}", _NOT_DONE)
+                if done is not _NOT_DONE:  # a redrive: this branch succeeded in the last run
+                    return done
                 branch_frame = Frame(
                     f"{frame.prefix}{state.name}/branch {index}/",
                     token,
