@@ -33,7 +33,7 @@ from familyplus.adapters.local.advice_wisdom import AdviceWisdomExtractor
 from familyplus.adapters.local.hashing_embedder import HashingEmbedder
 from familyplus.adapters.local.lexicon_tagger import LexiconValueTagger
 from familyplus.adapters.local.sqlite_store import SqliteStore
-from familyplus.models import ResponseRecord
+from familyplus.models.response import ResponseRecord
 from familyplus.ports import Embedder, Store, ValueTagger, WisdomExtractor
 from familyplus.vocabulary import VALUE_TAGS
 
@@ -176,14 +176,15 @@ def score_search(
 
 
 def offline_profile() -> Profile:
-    from familyplus.adapters.local.minilm_embedder import MiniLmEmbedder
+    from familyplus.bootstrap import Adapters
+    from familyplus.settings import Settings
 
+    adapters = Adapters(Settings(profile="local", _env_file=None))  # type: ignore[call-arg]
     started = time.perf_counter()
-    embedder = MiniLmEmbedder()
+    embedder = adapters.embedder
     embedder.embed(["warm up: load the model"])
-    return Profile(
-        "offline", embedder, LexiconValueTagger(), AdviceWisdomExtractor(), load_seconds=time.perf_counter() - started
-    )
+    load = time.perf_counter() - started
+    return Profile("offline", embedder, adapters.tagger, adapters.wisdom, load_seconds=load)
 
 
 def hashing_profile() -> Profile:

@@ -72,25 +72,25 @@ class Adapters:
     def embedder(self) -> Embedder:
         if self.settings.profile == "cloud":
             return self.cloud.embedder
-        from familyplus.adapters.local.hashing_embedder import HashingEmbedder
+        from familyplus.adapters.local.minilm_embedder import MiniLmEmbedder
 
-        return HashingEmbedder()
+        return MiniLmEmbedder()
 
     @cached_property
     def tagger(self) -> ValueTagger:
         if self.settings.profile == "cloud":
             return self.cloud.tagger
-        from familyplus.adapters.local.lexicon_tagger import LexiconValueTagger
+        from familyplus.adapters.local.meaning_tagger import MeaningValueTagger
 
-        return LexiconValueTagger()
+        return MeaningValueTagger()
 
     @cached_property
     def wisdom(self) -> WisdomExtractor:
         if self.settings.profile == "cloud":
             return self.cloud.wisdom
-        from familyplus.adapters.local.advice_wisdom import AdviceWisdomExtractor
+        from familyplus.adapters.local.sentence_wisdom import SentenceWisdomExtractor
 
-        return AdviceWisdomExtractor()
+        return SentenceWisdomExtractor()
 
     @cached_property
     def writer(self) -> StoryWriter:

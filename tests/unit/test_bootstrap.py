@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from familyplus.adapters.local.hashing_embedder import HashingEmbedder
+from familyplus.adapters.local.meaning_tagger import MeaningValueTagger
+from familyplus.adapters.local.minilm_embedder import MiniLmEmbedder
 from familyplus.adapters.local.outbox_notifier import OutboxNotifier
 from familyplus.bootstrap import Adapters
 from familyplus.errors import ConfigurationError
@@ -15,7 +16,8 @@ from familyplus.settings import Settings
 
 def test_local_profile_uses_offline_adapters(tmp_path: Path) -> None:
     adapters = Adapters(Settings(data_dir=tmp_path, _env_file=None))  # type: ignore[call-arg]
-    assert isinstance(adapters.embedder, HashingEmbedder)
+    assert isinstance(adapters.embedder, MiniLmEmbedder)
+    assert isinstance(adapters.tagger, MeaningValueTagger)
     assert isinstance(adapters.notifier, OutboxNotifier)
 
 

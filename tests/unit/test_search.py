@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 
 from familyplus.adapters.local.sqlite_store import SqliteStore
-from familyplus.models import ResponseRecord
+from familyplus.models.response import ResponseRecord
 from familyplus.search import search
 
 AXES = ("wedding", "ship", "bread", "money")

@@ -9,7 +9,7 @@ import pytest
 
 from familyplus.adapters.local.minilm_embedder import MiniLmEmbedder
 from familyplus.adapters.local.sqlite_store import SqliteStore
-from familyplus.models import ResponseRecord
+from familyplus.models.response import ResponseRecord
 from familyplus.search import search
 
 SAMPLES = Path(__file__).resolve().parents[3] / "samples" / "text_responses.json"

@@ -9,7 +9,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from familyplus.models import ValueTag, WisdomItem
+from familyplus.models.response import ValueTag, WisdomItem
 from familyplus.text import content_words, find_verbatim, sentences, stem
 from familyplus.vocabulary import VALUE_TAGS
 

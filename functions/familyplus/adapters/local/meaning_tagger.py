@@ -1,0 +1,93 @@
+"""Offline value tagger by meaning: zero-shot against a description of each value, plus cue phrases.
+
+For an answer, the cosine between its embedding and each value's description (mean of its sentences,
+`value_descriptions.DESCRIPTIONS`) is standardised across the vocabulary — "how much more about *this*
+value than about the others", since every family story is a little about family — and combined with the
+count of cue phrases found as whole phrases (`value_descriptions.CUES`) in a logistic score. The top
+three values scoring at least `min_score` are kept: answers are labelled with one to three values.
+
+The weights and threshold were fitted on the evaluation set's `tune` split only (bench/quality.py;
+logistic regression over the two features, threshold for the best min(precision, recall)).
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+from collections.abc import Sequence
+
+import numpy as np
+
+from familyplus.adapters.local.minilm_embedder import MiniLmEmbedder
+from familyplus.adapters.local.spoken import clean_spoken
+from familyplus.adapters.local.value_descriptions import CUES, DESCRIPTIONS
+from familyplus.models.response import ValueTag
+from familyplus.text import stem, words
+
+# Fitted on the tune split (see the module docstring).
+_W_MEANING = 1.92
+_W_CUES = 1.02
+_BIAS = -3.01
+_MAX_CUES = 3
+_MAX_TAGS = 3
+
+
+def _tokens(text: str) -> list[str]:
+    return [stem(w) for w in words(text)]
+
+
+class CuePhrases:
+    """Whole-phrase matching over stemmed words ("every year" matches "every year", never "every" alone)."""
+
+    def __init__(self, cues: dict[str, tuple[str, ...]]) -> None:
+        # One entry per stemmed pattern: "laughed so hard" and "laughing so hard" are one cue, counted once.
+        self._phrases = {
+            tag: list({tuple(_tokens(phrase)): phrase for phrase in reversed(phrases)}.items())
+            for tag, phrases in cues.items()
+        }
+
+    def find(self, tag: str, tokens: Sequence[str]) -> list[str]:
+        found: list[str] = []
+        for pattern, phrase in self._phrases.get(tag, []):
+            n = len(pattern)
+            found += [phrase] * sum(1 for i in range(len(tokens) - n + 1) if tuple(tokens[i : i + n]) == pattern)
+        return found
+
+
+class MeaningValueTagger:
+    """The `ValueTagger` port, offline, by meaning (see the module docstring)."""
+
+    def __init__(self, embedder: MiniLmEmbedder | None = None, *, min_score: float = 0.30) -> None:
+        self.min_score = min_score
+        self._embedder = embedder or MiniLmEmbedder()
+        self._cues = CuePhrases(CUES)
+        self._prototypes: dict[str, np.ndarray] | None = None
+        self._lock = threading.Lock()
+
+    def prototypes(self) -> dict[str, np.ndarray]:
+        with self._lock:
+            if self._prototypes is None:
+                self._prototypes = {}
+                for tag, description in DESCRIPTIONS.items():
+                    mean = np.asarray(self._embedder.embed(list(description))).mean(axis=0)
+                    self._prototypes[tag] = mean / np.linalg.norm(mean)
+            return self._prototypes
+
+    def tag(self, text: str, vocabulary: Sequence[str]) -> list[ValueTag]:
+        known = [t for t in vocabulary if t in DESCRIPTIONS]
+        if not text.strip() or len(known) < 2:
+            return []
+        prototypes = self.prototypes()
+        [vector] = self._embedder.embed([text])
+        sims = np.array([prototypes[t] for t in known]) @ np.asarray(vector)
+        spread = float(sims.std()) or 1.0
+        relative = (sims - sims.mean()) / spread
+        tokens = _tokens(clean_spoken(text) or text)
+        scored: list[ValueTag] = []
+        for tag, z in zip(known, relative, strict=True):
+            cues = self._cues.find(tag, tokens)
+            logit = _W_MEANING * float(z) + _W_CUES * min(len(cues), _MAX_CUES) + _BIAS
+            score = round(1.0 / (1.0 + math.exp(-logit)), 3)
+            if score >= self.min_score:
+                scored.append(ValueTag(tag=tag, score=score, evidence=sorted(set(cues))[:5]))
+        return sorted(scored, key=lambda t: (-t.score, t.tag))[:_MAX_TAGS]
