@@ -59,9 +59,8 @@ state whose error was caught, and a redriven distributed Map re-runs its whole m
 Parallel or inline Map reruns only its unsuccessful branches/iterations, as in AWS). Distributed Map: child
 executions' events are kept in the parent's history under `<Map>/<child index>/...` (AWS keeps separate child
 histories); STANDARD and EXPRESS children behave alike; results are written by a ResultWriter only when the map
-run succeeds; MaxInputBytesPerBatch bounds the whole child input JSON. JSONata's `$now()`/`$millis()` read the
-wall clock, not the run's clock. A Catch's error output always has a "Cause" ("" when there is none) and
-`$$.Map.Item` is in an ItemSelector's context object only, both as in AWS.
+run succeeds; MaxInputBytesPerBatch bounds the whole child input JSON. A Catch's error output always has a
+"Cause" ("" when there is none) and `$$.Map.Item` is in an ItemSelector's context object only, both as in AWS.
 """
 
 from .clock import Clock, SystemClock, VirtualClock

@@ -194,4 +194,5 @@ class RunContext:
 
         env = Env(context, self.rng, frame.scope)
         env.state, env.entered_id = state, self._entered_ids.get(frame.prefix + state)
+        env.now = self.clock.now()
         return env

@@ -455,3 +455,19 @@ def test_a_jsonata_distributed_map_reads_batches_and_writes_with_arguments(tmp_p
         json.loads(r["Output"]) for r in json.loads(next((tmp_path / "outbox").rglob("SUCCEEDED_0.json")).read_text())
     ]
     assert sorted(results, key=lambda r: -r["n"]) == [{"n": 2, "run": "r1"}, {"n": 1, "run": "r1"}]
+
+
+def test_now_and_millis_follow_the_executions_clock() -> None:
+    # JSONata's $now()/$millis() give the time of the evaluation; here that is the run's clock (virtual in tests).
+    definition = chain(
+        ("Nap", {"Type": "Wait", "Seconds": 90}),
+        (
+            "P",
+            {
+                "Type": "Pass",
+                "Output": {"now": "{% $now() %}", "ms": "{% $millis() %}", "day": "{% $now('[Y0001]-[M01]-[D01]') %}"},
+            },
+        ),
+        **JSONATA,
+    )
+    assert run(definition).output == {"now": "2024-01-01T00:01:30.000Z", "ms": 1704067290000, "day": "2024-01-01"}

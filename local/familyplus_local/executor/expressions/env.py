@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any, Protocol, cast
 
 
@@ -45,6 +46,7 @@ class Env:
         "_context",
         "_factory",
         "entered_id",
+        "now",
         "rng",
         "state",
         "states_error_output",
@@ -69,6 +71,7 @@ class Env:
         self.states_error_output: Any = MISSING
         self.state: str | None = None  # the state this step belongs to, and the id of its StateEntered event
         self.entered_id: int | None = None
+        self.now: datetime | None = None  # the run's clock at this step (JSONata's $now and $millis)
 
     def where(self, state: str | None = None) -> str:
         """How AWS begins the cause of a States.Runtime error: "An error occurred while executing the state 'X'

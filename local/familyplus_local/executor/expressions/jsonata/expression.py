@@ -56,7 +56,7 @@ class Expression:
             if env.states_error_output is not MISSING:
                 states["errorOutput"] = _to_jsonata(env.states_error_output)
             values["states"] = states
-        values.update(bindings(env.rng))
+        values.update(bindings(env.rng, env.now))
         _jsonata.Jsonata.CURRENT.jsonata = compiled  # jsonata-python's functions look up the running instance
         try:
             result = compiled.evaluate(None, values)

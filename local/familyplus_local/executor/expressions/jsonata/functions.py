@@ -1,5 +1,6 @@
 """The functions Step Functions adds to JSONata (the guide, "JSONata functions provided by Step Functions"):
-$partition, $range, $hash, $random (with an optional seed), $uuid and $parse. `$eval` is not available in
+$partition, $range, $hash, $random (with an optional seed), $uuid and $parse; $now and $millis are bound to
+the execution's clock. `$eval` is not available in
 Step Functions (use $parse), so it is bound to a function that fails with that explanation."""
 
 from __future__ import annotations
@@ -9,8 +10,10 @@ import json
 import random
 import uuid
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
+from jsonata import functions as _functions
 from jsonata import jsonata as _jsonata
 from jsonata import utils
 
@@ -77,13 +80,26 @@ def _parse(text: Any) -> Any:
         raise FunctionError(f"$parse: not valid JSON: {exc}") from None
 
 
+def _plain(value: Any) -> Any:
+    return None if value is utils.Utils.NULL_VALUE else value
+
+
 def _eval(*args: Any) -> Any:
     raise FunctionError("$eval is not available in Step Functions; use $parse to read JSON text")
 
 
-def bindings(rng: random.Random) -> dict[str, Any]:
+def bindings(rng: random.Random, now: datetime | None = None) -> dict[str, Any]:
     """The functions to bind for one evaluation; $random and $uuid draw from the execution's rng (a seeded run
-    is reproducible)."""
+    is reproducible), and $now/$millis read the execution's clock (`now`), so virtual time shows there too."""
+    millis = int(now.timestamp() * 1000) if now is not None else None
+
+    def _now(picture: Any = None, timezone: Any = None) -> Any:
+        if millis is None:
+            return _functions.Functions.now(_plain(picture), _plain(timezone))
+        return _functions.Functions.datetime_from_millis(millis, _plain(picture), _plain(timezone))
+
+    def _millis() -> Any:
+        return millis if millis is not None else _functions.Functions.millis()
 
     def _random(seed: Any = None) -> float:
         return random.Random(seed).random() if seed is not None else rng.random()
@@ -99,5 +115,7 @@ def bindings(rng: random.Random) -> dict[str, Any]:
         "uuid": _uuid,
         "parse": _parse,
         "eval": _eval,
+        "now": _now,
+        "millis": _millis,
     }
     return {name: _jsonata.Jsonata.JLambda(fn) for name, fn in fns.items()}
