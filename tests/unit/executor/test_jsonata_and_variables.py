@@ -471,3 +471,10 @@ def test_now_and_millis_follow_the_executions_clock() -> None:
         **JSONATA,
     )
     assert run(definition).output == {"now": "2024-01-01T00:01:30.000Z", "ms": 1704067290000, "day": "2024-01-01"}
+
+
+def test_result_path_cannot_write_a_variable() -> None:
+    # Guide: variables are set with Assign; ResultPath places a result in the state's output.
+    with pytest.raises(DefinitionError) as refused:
+        load_definition(chain(("P", {"Type": "Pass", "ResultPath": "$total"})))
+    assert refused.value.problems[0].pointer == "/States/P/ResultPath"

@@ -165,10 +165,15 @@ class Reader:
                 self.problem(f"{pointer}/{key}", f"{key} cannot be null", label)
             return None
         try:
-            return compile_reference_path(value) if reference else compile_path(value)
+            compiled = compile_reference_path(value) if reference else compile_path(value)
         except ValueError as exc:
             self.problem(f"{pointer}/{key}", f"{key}: {exc}", label)
             return None
+        if key == "ResultPath" and compiled.variable is not None:
+            # ResultPath writes into the state's output; variables are written only by Assign.
+            self.problem(f"{pointer}/{key}", f"ResultPath {value!r} cannot name a variable: use Assign", label)
+            return None
+        return compiled
 
     def path_or_intrinsic(self, obj: dict[str, Any], key: str, pointer: str, label: str) -> JsonPath | Call | None:
         """Read a field that takes a reference path or an intrinsic function call (Fail's ErrorPath/CausePath)."""
