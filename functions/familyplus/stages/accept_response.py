@@ -24,6 +24,11 @@ def check_audio_source(source: str) -> None:
         raise PermanentError(f"audioKey: {exc.message}", stage=STAGE, field="audioKey") from exc
 
 
+def has_words(text: str) -> bool:
+    """At least one letter or digit, in any script."""
+    return any(ch.isalnum() for ch in text)
+
+
 class AcceptPorts(Protocol):
     @property
     def store(self) -> Store: ...
@@ -33,6 +38,11 @@ def run(event: ProcessResponseInput, ports: AcceptPorts) -> ResponseRef:
     # Checks that span fields; single-field rules live on the model. Nothing is stored unless all pass.
     if event.media_type == "text" and event.text is None:
         raise PermanentError("text is required when mediaType is 'text'", stage=STAGE, field="text")
+    if event.media_type == "text" and event.text is not None and not has_words(event.text):
+        # Every later stage works on words: without one the story, summary and embedding would be empty.
+        raise PermanentError(
+            "text has no words: only punctuation, symbols, emoji or invisible characters", stage=STAGE, field="text"
+        )
     if event.media_type == "audio":
         if not event.audio_key:
             raise PermanentError("audioKey is required when mediaType is 'audio'", stage=STAGE, field="audioKey")

@@ -16,6 +16,8 @@ from familyplus.ports import Store
 
 _ID = TypeAdapter(Id)
 _STAGE_NAMES = {spec.name for spec in STAGES}
+#: The stage that refuses malformed input before anything of it is stored.
+REJECTED_AT = "accept_response"
 
 
 class MarkFailedPorts(Protocol):
@@ -54,11 +56,16 @@ def run(event: MarkFailedEvent, ports: MarkFailedPorts) -> MarkFailedOutput:
     stage, reason = explain(event.error, event.cause)
     response_id = _valid_id(event.input.get("responseId"))
     family_id = _valid_id(event.input.get("familyId"))
-    detail = f"{event.error}: {reason}"[:2000]
+    # A lone surrogate (from a JSON escape) cannot be stored as UTF-8: replace it rather than fail to record.
+    detail = f"{event.error}: {reason}"[:2000].encode("utf-8", "replace").decode("utf-8")
     if response_id is not None:
         try:
             current = ports.store.get_response(response_id)
-            ports.store.update_progress(response_id, status="failed", stage=stage or current.stage, error=detail)
+            if stage != REJECTED_AT:
+                ports.store.update_progress(response_id, status="failed", stage=stage or current.stage, error=detail)
+            # else: input refused at intake for an id already stored (a malformed replay). That content was
+            # never this response: the stored response, its story, tags and quotes stay as they are, and the
+            # refusal is in this execution's history.
             stage = stage or current.stage
         except NotFoundError:
             if family_id is not None:  # rejected at intake: record the failure, never the malformed content

@@ -22,6 +22,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -153,11 +154,27 @@ class SqliteExecutionStore:
         self._now = now or (lambda: datetime.now(UTC))
         self._lock = threading.RLock()
         self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None, timeout=30)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=NORMAL")
         with self._lock:
-            self._db.executescript(_SCHEMA)  # executescript manages its own transaction
-            self._migrate()
+            self._opened()
+
+    def _opened(self, timeout_s: float = 30.0) -> None:
+        """WAL mode, schema and columns, retried while another process holds the file: the busy timeout does
+        not cover `journal_mode=WAL`, so two processes creating one new database would fail at once."""
+        deadline, pause = time.monotonic() + timeout_s, 0.02
+        while True:
+            try:
+                self._db.execute("PRAGMA journal_mode=WAL")
+                self._db.execute("PRAGMA synchronous=NORMAL")
+                self._db.executescript(_SCHEMA)  # executescript manages its own transaction
+                self._migrate()
+                return
+            except sqlite3.OperationalError as exc:
+                if ("locked" not in str(exc) and "busy" not in str(exc)) or time.monotonic() >= deadline:
+                    raise
+                if self._db.in_transaction:
+                    self._db.execute("ROLLBACK")
+                time.sleep(pause)
+                pause = min(pause * 2, 0.5)
 
     def _migrate(self) -> None:
         with self._tx() as db:

@@ -11,8 +11,9 @@ MAX_PAYLOAD_BYTES = 256 * 1024
 
 
 def payload_size(value: Any) -> int:
-    """Bytes of `value` as Step Functions counts them: compact JSON, UTF-8."""
-    return len(json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode("utf-8"))
+    """Bytes of `value` as Step Functions counts them: compact JSON, UTF-8. A lone surrogate (a JSON `\\ud800`
+    escape in the input) is counted as the 3 bytes it takes, instead of failing the run with an encoding error."""
+    return len(json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode("utf-8", "surrogatepass"))
 
 
 def check_payload(value: Any, state: str) -> Any:
