@@ -219,14 +219,16 @@ def search(
     family: Annotated[str | None, typer.Option(help="Only this family's responses.")] = None,
     limit: int = 5,
 ) -> None:
-    """Semantic search over processed responses."""
+    """Search processed responses by meaning; each hit shows the sentence that matched."""
+    from familyplus.search import search as search_responses
+
     runner = _runner()
-    [vector] = runner.adapters.embedder.embed([query])
-    hits = runner.adapters.store.search(vector, family_id=family, limit=limit)
+    hits = search_responses(query, runner.adapters, family_id=family, limit=limit)
     if not hits:
-        console.print("no processed responses yet — try `familyplus demo`")
+        console.print("no matching story (nothing processed yet? try `familyplus demo`)")
     for hit in hits:
-        console.print(f"{hit.score:.3f}  {hit.response_id} [dim]({hit.family_id})[/]  {hit.snippet}…")
+        console.print(f"{hit.score:.3f}  {hit.response_id} [dim]({hit.family_id})[/]")
+        console.print(f"       [dim]matched:[/] “{hit.why}”", soft_wrap=True)
 
 
 @app.command()
@@ -282,8 +284,9 @@ def demo(verbose: Verbose = False) -> None:
     podcasts = runner.executions.list(state_machine_name="generate_podcast", limit=1)
     if podcasts:
         console.print(history_table(podcasts[0]))
-    console.rule("[bold]search: “advice about hard work”")
-    search("advice about hard work", family=None, limit=3)
+    # A paraphrase on purpose: the wedding story never says "marriage" or "ceremony".
+    console.rule("[bold]search: “marriage ceremony”")
+    search("marriage ceremony", family=None, limit=3)
     if failures:
         raise typer.Exit(code=1)
 

@@ -57,9 +57,32 @@ def test_writer_cleans_fillers_and_titles_from_prompt() -> None:
         prompt=None,
         tags=["hard_work"],
     )
-    assert draft.title.endswith("a story of hard work")
+    assert draft.title == "A Story of Hard Work"  # no repeated phrase: the main value
     assert len([s for s in draft.summary.split(". ") if s]) == 2
     assert draft.summary.split(". ")[0] in draft.narrative
+
+
+def test_titles_read_like_titles() -> None:
+    assert title_from_prompt("Tell us about a loss that changed you") == "A Loss That Changed Me"
+    assert title_from_prompt("Why do you love gardening?") == "Why I Love Gardening"
+    assert title_from_prompt("What was your hometown like?") == "My Hometown"
+    writer = ExtractiveStoryWriter()
+    spoken = "It was, um, it was the worst day when the police came. Danny was, he was only twenty-two. Danny was kind."
+    assert writer.write(spoken, prompt=None, tags=["resilience"]).title == "A Story of Resilience"  # never "The Danny"
+    assert (
+        writer.write("Dad worked the coal mine. The coal mine closed.", prompt=None, tags=[]).title == "The Coal Mine"
+    )
+
+
+def test_narrative_drops_stutters_fillers_and_false_starts_but_keeps_the_words() -> None:
+    spoken = (
+        "so, um, my first car, that was, uh, a Ford. But I, I knew he was proud. We lived in, in Nebraska. "
+        "Danny was, he was only twenty-two. I guess what I'm saying is you don't get over it. We had had enough."
+    )
+    assert clean_narrative(spoken) == (
+        "My first car, that was a Ford. But I knew he was proud. We lived in Nebraska. Danny was only "
+        "twenty-two. You don't get over it. We had had enough."
+    )
 
 
 def test_quote_proposer_prefers_wisdom_and_skips_questions() -> None:

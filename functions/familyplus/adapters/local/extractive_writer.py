@@ -12,30 +12,25 @@ from collections.abc import Sequence
 import numpy as np
 
 from familyplus.adapters.local.hashing_embedder import HashingEmbedder
+from familyplus.adapters.local.spoken import clean_spoken
 from familyplus.models.response import StoryDraft
-from familyplus.text import content_words, normalize_space, sentences
+from familyplus.text import content_words, sentences
 
-_FILLERS = re.compile(r"(?:(?<=\s)|^)(?:um+|uh+|erm|you know|i mean|kind of|sort of),?\s+", re.I)
-_STUTTER = re.compile(r"\b(\w+)(?:\s+\1\b)+", re.I)
 _PROMPT_LEAD = re.compile(
     r"^(?:please\s+)?(?:tell (?:us|me) about|tell (?:us|me)|describe|share|what do you remember about|"
-    r"what was|what were|who was|how was|talk about|do you remember|remember)\s+",
+    r"what was|what were|who was|how was|talk about|do you remember|remember|what is|what are|"
+    r"what's)\s+",
     re.I,
 )
-_PERSON = {"your": "my", "you": "I", "yours": "mine", "yourself": "myself"}
+_PERSON = {"your": "my", "yours": "mine", "yourself": "myself"}
+# A capitalised word after the first of its sentence: a name.
+_NAME = re.compile(r"(?<=[a-z,;] )[A-Z][a-z]+")
 _SMALL = {"a", "an", "the", "and", "or", "of", "in", "on", "at", "to", "for", "with", "my"}
 
 
 def clean_narrative(text: str) -> str:
-    cleaned = _FILLERS.sub("", text)
-    cleaned = _STUTTER.sub(r"\1", cleaned)
-    paragraphs = [normalize_space(p) for p in re.split(r"\n\s*\n", cleaned) if p.strip()]
-    fixed: list[str] = []
-    for paragraph in paragraphs:
-        parts = [s.text for s in sentences(paragraph)]
-        parts = [p[0].upper() + p[1:] if p else p for p in parts]
-        fixed.append(" ".join(parts))
-    return "\n\n".join(fixed)
+    """The narrative: the spoken words without fillers, stutters and false starts, in sentence case."""
+    return clean_spoken(text)
 
 
 def title_case(phrase: str) -> str:
@@ -46,6 +41,7 @@ def title_case(phrase: str) -> str:
 
 
 _HOW_DID = re.compile(r"^how did you (\w+)\b", re.I)
+_WHY_DO = re.compile(r"^why do you\b", re.I)
 
 
 def _gerund(verb: str) -> str:
@@ -60,11 +56,19 @@ def _gerund(verb: str) -> str:
 def title_from_prompt(prompt: str) -> str | None:
     """'Tell us about your first job' → 'My First Job'; 'How did you meet Grandma?' → 'Meeting Grandma'."""
     body = _HOW_DID.sub(lambda m: _gerund(m.group(1)), prompt.strip())
+    body = _WHY_DO.sub("why you", body)  # "Why do you love gardening?" → "Why I Love Gardening"
     body = _PROMPT_LEAD.sub("", body).rstrip("?.! ")
+    body = re.sub(r"\s+like$", "", body, flags=re.I)  # "What was your hometown like?" → "My Hometown"
     if not body or len(body.split()) > 10:
         return None
-    swapped = " ".join(_PERSON.get(w.lower(), w) for w in body.split())
-    return title_case(swapped)
+    tokens = body.split()
+    # "you" is the subject at the start ("you came home" → "I came home"), the object anywhere else
+    # ("a loss that changed you" → "… Changed Me").
+    swapped = [
+        ("I" if i == 0 or tokens[i - 1].lower() == "why" else "me") if w.lower() == "you" else _PERSON.get(w.lower(), w)
+        for i, w in enumerate(tokens)
+    ]
+    return title_case(" ".join(swapped))
 
 
 class ExtractiveStoryWriter:
@@ -91,12 +95,14 @@ class ExtractiveStoryWriter:
 
     @staticmethod
     def _salient_title(narrative: str, tags: Sequence[str]) -> str:
-        tokens = content_words(narrative)
+        """A phrase the answer repeats ("The Coal Mine"), else its main value ("A Story of Resilience").
+        Never a lone name: "The Danny" reads like a mistake, not a title."""
+        names = {w.lower() for w in _NAME.findall(narrative)}
+        tokens = [t for t in content_words(narrative) if t not in names]
         pairs = Counter(f"{a} {b}" for a, b in itertools.pairwise(tokens))
         phrase = next((p for p, n in pairs.most_common(1) if n > 1), None)
-        if phrase is None and tokens:
-            phrase = Counter(tokens).most_common(1)[0][0]
-        if phrase is None:
-            return "A Family Story"
-        theme = f" — a story of {tags[0].replace('_', ' ')}" if tags else ""
-        return title_case(f"the {phrase}") + theme
+        if phrase is not None:
+            return title_case(f"the {phrase}")
+        if tags:
+            return title_case(f"a story of {tags[0].replace('_', ' ')}")
+        return "A Family Story"
