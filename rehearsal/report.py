@@ -138,7 +138,7 @@ def render(report: Report) -> str:
     for name, grants in report.unused_grants.items():
         lines += [f"- {name}: {g}" for g in grants]
     if report.failures:
-        lines += ["", "failures:"]
+        lines += ["", "function errors (including those a Retry or a Catch handled):"]
         for failure in report.failures:
             lines.append(f"- {failure['function']} ({failure['request_id']}): {failure['cause']}")
             lines += [f"    {line[:200]}" for line in failure["log_tail"]]

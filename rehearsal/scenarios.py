@@ -3,7 +3,11 @@ AssertionError naming what went wrong (ids, statuses, error types: never a famil
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from collections.abc import Callable
+from pathlib import Path
 
 from familyplus.client import start_processing
 from rehearsal.stack import RehearsedStack
@@ -49,6 +53,70 @@ def duplicate_start(stack: RehearsedStack) -> str:
     return "ExecutionAlreadyExists answered; the existing ARN returned"
 
 
+def _run_text(stack: RehearsedStack, response_id: str) -> tuple[str, dict[str, object]]:
+    client = stack.aws.client("stepfunctions")
+    arn = start_processing(
+        response_id,
+        "fam-1",
+        media_type="text",
+        # Words of its own: the provider-call cache (DynamoDB) would otherwise answer for the providers.
+        text=f"{TEXT} That was in the year of {response_id}.",
+        state_machine_arn=_process_response(stack),
+        client=client,
+    )
+    stack.wait(arn)
+    return arn, client.describe_execution(executionArn=arn)
+
+
+def _row_status(stack: RehearsedStack, response_id: str) -> object:
+    with stack.postgres.connect() as conn:
+        row = conn.execute("select status from responses where id = %s", (response_id,)).fetchone()
+    return row[0] if row else None
+
+
+def provider_429_retried(stack: RehearsedStack) -> str:
+    """OpenAI answers 429 once: the call is retried and the response still completes."""
+    stack.faults.queue("openai", 429, times=1)
+    arn, described = _run_text(stack, "r-429")
+    throttled = [e for e in stack.doubles.exchanges if e.double == "openai" and e.status == 429]
+    assert throttled, "the OpenAI double never answered 429"
+    assert described["status"] == "SUCCEEDED", f"{arn}: {described['status']} ({_cause(stack)})"
+    assert _row_status(stack, "r-429") == "completed"
+    return f"1 x 429 from OpenAI retried; {arn.rsplit(':', 1)[-1]} SUCCEEDED"
+
+
+def permanent_failure_then_redrive(stack: RehearsedStack) -> str:
+    """OpenAI refuses (400) until the fault clears: MarkFailed records it, the execution FAILS; then
+    `familyplus redrive --aws` (the real CLI, through the Step Functions endpoint) resumes it to SUCCEEDED."""
+    stack.faults.queue("openai", 400, times=10)
+    arn, described = _run_text(stack, "r-fail")
+    assert described["status"] == "FAILED", f"{arn}: {described['status']}, expected FAILED"
+    assert _row_status(stack, "r-fail") == "failed", "MarkFailed did not record the failure"
+    stack.faults.pending.clear()
+    env = {
+        **os.environ,
+        "AWS_ENDPOINT_URL": stack.aws.endpoint,
+        "AWS_REGION": "us-east-1",
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "FAMILYPLUS_STATE_MACHINE_ARN": _process_response(stack),
+        **stack.aws.admin,
+    }
+    env.pop("AWS_PROFILE", None)
+    cli = Path(sys.executable).parent / "familyplus"
+    env["COLUMNS"] = "200"
+    done = subprocess.run(
+        [str(cli), "redrive", "--aws", "response-r-fail"], env=env, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, (
+        f"familyplus redrive --aws exited {done.returncode}: " + " ".join((done.stdout + done.stderr).split())[-400:]
+    )
+    stack.wait(arn)
+    after = stack.aws.client("stepfunctions").describe_execution(executionArn=arn)
+    assert after["status"] == "SUCCEEDED", f"after redrive: {after['status']} ({_cause(stack)})"
+    assert _row_status(stack, "r-fail") == "completed"
+    return f"FAILED -> MarkFailed -> redriven by the CLI -> SUCCEEDED (redriveCount {after.get('redriveCount')})"
+
+
 def _cause(stack: RehearsedStack) -> str:
     if not stack.failures:
         return "no function failed"
@@ -61,4 +129,6 @@ def _cause(stack: RehearsedStack) -> str:
 SCENARIOS: dict[str, Callable[[RehearsedStack], str]] = {
     "text_response": text_response,
     "duplicate_start": duplicate_start,
+    "provider_429_retried": provider_429_retried,
+    "permanent_failure_then_redrive": permanent_failure_then_redrive,
 }

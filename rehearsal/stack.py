@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from familyplus_local.executor import Execution, TaskError, run_state_machine
+from familyplus_local.executor import Execution, TaskError, redrive_execution, run_state_machine
 from rehearsal.aws import Call, EmulatedAws, is_allowed
 from rehearsal.doubles import Doubles, Faults, serve_json
 from rehearsal.environment import InvokeResult, Pool
@@ -184,6 +184,41 @@ class RehearsedStack:
             else:
                 self.start(machine_arn, name, data)
             out = {"executionArn": arn, "startDate": self.executions[arn].started}
+        elif operation == "RedriveExecution":
+            found = self.executions.get(request.get("executionArn", ""))
+            if found is None:
+                return _states_error(
+                    "ExecutionDoesNotExist", f"Execution Does Not Exist: '{request.get('executionArn')}'"
+                )
+            if found.execution is None or found.execution.status not in ("FAILED", "TIMED_OUT", "ABORTED"):
+                return _states_error("ExecutionNotRedrivable", f"Execution is not redrivable: '{found.arn}'")
+            self.redrive(found)
+            out = {"redriveDate": time.time()}
+        elif operation == "ListExecutions":
+            machine = request.get("stateMachineArn", "")
+            rows = [
+                describe(e)
+                for e in self.executions.values()
+                if e.arn.startswith(machine.replace(":stateMachine:", ":execution:") + ":")
+            ]
+            if request.get("statusFilter"):
+                rows = [r for r in rows if r["status"] == request["statusFilter"]]
+            keep = ("executionArn", "stateMachineArn", "name", "status", "startDate", "stopDate", "redriveCount")
+            out = {"executions": [{k: r[k] for k in keep if k in r} for r in reversed(rows)]}
+        elif operation == "DescribeStateMachine":
+            name = request.get("stateMachineArn", "").rsplit(":", 1)[-1]
+            if name not in self.deployment.state_machines:
+                return _states_error("StateMachineDoesNotExist", f"State Machine Does Not Exist: '{name}'")
+            machine_def = self.deployment.state_machines[name]
+            out = {
+                "stateMachineArn": machine_def.arn,
+                "name": name,
+                "status": "ACTIVE",
+                "type": "STANDARD",
+                "definition": json.dumps(machine_def.definition),
+                "roleArn": self.deployment.roles[machine_def.role].arn,
+                "creationDate": 0,
+            }
         elif operation == "DescribeExecution":
             found = self.executions.get(request.get("executionArn", ""))
             if found is None:
@@ -194,6 +229,27 @@ class RehearsedStack:
         else:
             return _states_error("UnknownOperationException", f"the rehearsal does not serve {operation}")
         return 200, {"Content-Type": "application/x-amz-json-1.0"}, json.dumps(out).encode()
+
+    def redrive(self, running: RunningExecution) -> None:
+        """RedriveExecution: the failed execution resumes in place on the executor (same ARN, history kept)."""
+        assert running.execution is not None
+        execution = running.execution
+        definition = self.deployment.state_machines[running.machine].definition
+
+        def drive() -> None:
+            try:
+                redrive_execution(
+                    definition,
+                    execution,
+                    invoke=self._invoker(running.machine),
+                    start_execution=self._child_starter(running.machine),
+                    max_workers=4,
+                )
+            except Exception as exc:  # reported as the execution's failure, never lost in a thread
+                running.error = f"{type(exc).__name__}: {exc}"
+
+        running.thread = threading.Thread(target=drive, name=f"redrive-{running.name}", daemon=True)
+        running.thread.start()
 
     def wait(self, arn: str, timeout_s: float = 600) -> RunningExecution:
         running = self.executions[arn]
@@ -215,7 +271,10 @@ def describe(found: RunningExecution) -> dict[str, Any]:
         "status": status,
         "startDate": found.started,
         "input": json.dumps(found.input),
+        "redriveCount": execution.redrive_count if execution else 0,
     }
+    if execution is not None and execution.stop_date is not None:
+        out["stopDate"] = execution.stop_date.timestamp()
     if execution is not None and execution.output is not None:
         out["output"] = json.dumps(execution.output)
     if execution is not None and execution.error:
