@@ -2,6 +2,8 @@
 
 * OpenAI embeddings (`POST /v1/embeddings`): Bearer key, model, input strings; answers deterministic unit
   vectors of the requested dimension (a hash of each input seeds them).
+* Cartesia speech-to-text (`POST /stt`): Bearer key, Cartesia-Version, a multipart recording and the model;
+  answers a transcript with word timings.
 * Bedrock Runtime Converse (`POST /model/{id}/converse`, reached through the front door so the call is
   policy-checked): the request is validated against botocore's own `bedrock-runtime` service model, the
   answer is a `toolUse` whose input is built from the request's tool JSON schema, and the answer is validated
@@ -54,8 +56,9 @@ class Exchange:
 
 
 class Doubles:
-    def __init__(self, *, openai_key: str, faults: Faults | None = None) -> None:
+    def __init__(self, *, openai_key: str, cartesia_key: str, faults: Faults | None = None) -> None:
         self.openai_key = openai_key
+        self.cartesia_key = cartesia_key
         self.faults = faults or Faults()
         self.exchanges: list[Exchange] = []
         from botocore.session import get_session
@@ -96,6 +99,25 @@ class Doubles:
             "model": request["model"],
             "usage": {"prompt_tokens": tokens, "total_tokens": tokens},
         }
+
+    # --- Cartesia speech-to-text --------------------------------------------------------------------
+
+    def cartesia(self, method: str, path: str, headers: dict[str, str], body: bytes) -> tuple[int, dict[str, Any]]:
+        """`POST /stt` (multipart: `file`, `model`, word timestamps): a transcript whose words are timed."""
+        if method != "POST" or path.split("?")[0] != "/stt":
+            return 404, {"message": f"no route {method} {path}"}
+        if headers.get("authorization") != f"Bearer {self.cartesia_key}":
+            raise DoubleError("Authorization is not 'Bearer <the Cartesia key from the secret>'")
+        if not headers.get("cartesia-version"):
+            raise DoubleError("the Cartesia-Version header is missing")
+        fields = _multipart(headers.get("content-type", ""), body)
+        if not fields.get("file"):
+            raise DoubleError("multipart field 'file' is missing or empty")
+        if fields.get("model", b"").decode() != "ink-whisper":
+            raise DoubleError("model must be ink-whisper")
+        words = TRANSCRIPT.split()
+        timed = [{"word": w, "start": i * 0.4, "end": i * 0.4 + 0.35} for i, w in enumerate(words)]
+        return 200, {"text": TRANSCRIPT, "language": "en", "duration": len(words) * 0.4, "words": timed}
 
     # --- Bedrock Converse ------------------------------------------------------------------------
 
@@ -149,6 +171,27 @@ class Doubles:
     def _bedrock_error(self, status: int, code: str, message: str) -> tuple[int, dict[str, str], bytes]:
         headers = {"Content-Type": "application/json", "x-amzn-ErrorType": code}
         return status, headers, json.dumps({"message": message}).encode()
+
+
+#: What the transcription double hears in any recording (the recording's own words are not checked).
+TRANSCRIPT = "I remember my first job at the bakery. My father said to always show up early and work hard."
+
+
+def _multipart(content_type: str, body: bytes) -> dict[str, bytes]:
+    """The fields of a multipart/form-data body (name -> bytes), parsed with the standard library."""
+    from email.parser import BytesParser
+    from email.policy import HTTP
+
+    if not content_type.startswith("multipart/form-data"):
+        raise DoubleError("the body is not multipart/form-data")
+    message = BytesParser(policy=HTTP).parsebytes(b"Content-Type: " + content_type.encode() + b"\r\n\r\n" + body)
+    fields: dict[str, bytes] = {}
+    for part in message.iter_parts():
+        name = part.get_param("name", header="content-disposition")
+        payload = part.get_payload(decode=True)
+        if name:
+            fields[str(name)] = payload if isinstance(payload, bytes) else b""
+    return fields
 
 
 def instance_of(schema: dict[str, Any]) -> Any:

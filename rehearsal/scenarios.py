@@ -12,6 +12,7 @@ from pathlib import Path
 from familyplus.client import start_processing
 from rehearsal.stack import RehearsedStack
 
+SAMPLE_AUDIO = Path(__file__).resolve().parents[1] / "samples" / "audio" / "first_job.ogg"
 TEXT = "My grandmother taught me to bake bread every Sunday. She said patience makes the best loaf."
 
 
@@ -117,6 +118,32 @@ def permanent_failure_then_redrive(stack: RehearsedStack) -> str:
     return f"FAILED -> MarkFailed -> redriven by the CLI -> SUCCEEDED (redriveCount {after.get('redriveCount')})"
 
 
+def audio_short(stack: RehearsedStack) -> str:
+    """A recording uploaded to the media bucket, then started: FFmpeg (the layer's) prepares it, Cartesia
+    (the double) transcribes it, and the response completes with the transcript."""
+    bucket = next(b for b in stack.deployment.buckets.values() if "media" in b)
+    key = "audio/r-audio-1.ogg"
+    stack.aws.client("s3").put_object(Bucket=bucket, Key=key, Body=SAMPLE_AUDIO.read_bytes())
+    client = stack.aws.client("stepfunctions")
+    arn = start_processing(
+        "r-audio-1",
+        "fam-1",
+        media_type="audio",
+        audio_key=key,
+        state_machine_arn=_process_response(stack),
+        client=client,
+    )
+    stack.wait(arn)
+    described = client.describe_execution(executionArn=arn)
+    assert described["status"] == "SUCCEEDED", (
+        f"{arn}: {described['status']} {described.get('error')} ({_cause(stack)})"
+    )
+    assert _row_status(stack, "r-audio-1") == "completed"
+    heard = [e for e in stack.doubles.exchanges if e.double == "cartesia" and e.status == 200]
+    assert heard, "the Cartesia double transcribed nothing"
+    return f"{arn.rsplit(':', 1)[-1]}: SUCCEEDED, {len(heard)} transcription call(s)"
+
+
 def _cause(stack: RehearsedStack) -> str:
     if not stack.failures:
         return "no function failed"
@@ -129,6 +156,7 @@ def _cause(stack: RehearsedStack) -> str:
 SCENARIOS: dict[str, Callable[[RehearsedStack], str]] = {
     "text_response": text_response,
     "duplicate_start": duplicate_start,
+    "audio_short": audio_short,
     "provider_429_retried": provider_429_retried,
     "permanent_failure_then_redrive": permanent_failure_then_redrive,
 }

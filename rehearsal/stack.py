@@ -29,6 +29,7 @@ from rehearsal.template import Deployment, read_deployment
 
 SUPABASE_KEY = "sb_secret_rehearsal-service-role"
 OPENAI_KEY = "sk-rehearsal-openai"
+CARTESIA_KEY = "sk_car_rehearsal"
 
 
 @dataclass
@@ -52,16 +53,19 @@ class RehearsedStack:
         self.gateway_url, self.gateway = self._exit.enter_context(
             serve_gateway(self.postgres.dsn, service_key=SUPABASE_KEY)
         )
-        self.doubles = Doubles(openai_key=OPENAI_KEY, faults=self.faults)
+        self.doubles = Doubles(openai_key=OPENAI_KEY, cartesia_key=CARTESIA_KEY, faults=self.faults)
         exchanges = self.doubles.exchanges
         self.openai_url = self._exit.enter_context(serve_json(self.doubles.openai, self.faults, "openai", exchanges))
+        cartesia = serve_json(self.doubles.cartesia, self.faults, "cartesia", exchanges)
+        self.cartesia_url = self._exit.enter_context(cartesia)
         self.aws = EmulatedAws(self.deployment, {"bedrock": self.doubles.bedrock, "states": self._states})
         self._exit.callback(self.aws.close)
         secret = {
             "SUPABASE_URL": self.gateway_url,
             "SUPABASE_KEY": SUPABASE_KEY,
             "OPENAI_API_KEY": OPENAI_KEY,
-            "CARTESIA_API_KEY": "sk_car_rehearsal",
+            "CARTESIA_API_KEY": CARTESIA_KEY,
+            "CARTESIA_BASE_URL": self.cartesia_url,
         }
         self.deployment = read_deployment(cdk_out, self.aws.create_secrets(secret))
         if rewrite is not None:  # the "rehearsal can fail" tests edit the deployment (a grant, an env var)

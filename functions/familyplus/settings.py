@@ -63,6 +63,10 @@ class Settings(BaseSettings):
     cartesia_api_key: SecretStr | None = Field(
         default=None, validation_alias=_env("cartesia_api_key", "CARTESIA_API_KEY")
     )
+    #: Cartesia's API origin; another origin (a regional or test endpoint) can be set here or in the secret.
+    cartesia_base_url: str = Field(
+        default="https://api.cartesia.ai", validation_alias=_env("cartesia_base_url", "CARTESIA_BASE_URL")
+    )
     twilio_account_sid: SecretStr | None = Field(
         default=None, validation_alias=_env("twilio_account_sid", "twilio_account_sid")
     )

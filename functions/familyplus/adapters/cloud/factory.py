@@ -168,6 +168,7 @@ class CloudAdapters:
         return CartesiaTranscriber(
             _required(s.cartesia_api_key, "CARTESIA_API_KEY"),
             model=s.cartesia_stt_model,
+            base_url=s.cartesia_base_url,
             version=s.cartesia_version,
             timeout_s=s.cartesia_timeout_seconds,
         )
@@ -184,6 +185,7 @@ class CloudAdapters:
                 "narrator": _required(s.cartesia_voice_narrator, "FAMILYPLUS_CARTESIA_VOICE_NARRATOR"),
             },
             model=s.cartesia_tts_model,
+            base_url=s.cartesia_base_url,
             version=s.cartesia_version,
             timeout_s=s.cartesia_timeout_seconds,
         )
