@@ -46,6 +46,7 @@ class Env:
         "_context",
         "_factory",
         "entered_id",
+        "jsonata_states",
         "now",
         "rng",
         "state",
@@ -72,6 +73,7 @@ class Env:
         self.state: str | None = None  # the state this step belongs to, and the id of its StateEntered event
         self.entered_id: int | None = None
         self.now: datetime | None = None  # the run's clock at this step (JSONata's $now and $millis)
+        self.jsonata_states: tuple[Any, dict[str, Any]] | None = None  # $states, converted for jsonata-python
 
     def where(self, state: str | None = None) -> str:
         """How AWS begins the cause of a States.Runtime error: "An error occurred while executing the state 'X'

@@ -50,12 +50,7 @@ class Expression:
             if name in visible:
                 values[name] = _to_jsonata(visible[name])
         if self.uses_states:
-            states: dict[str, Any] = {"input": _to_jsonata(env.states_input), "context": _to_jsonata(env.context())}
-            if env.states_result is not MISSING:
-                states["result"] = _to_jsonata(env.states_result)
-            if env.states_error_output is not MISSING:
-                states["errorOutput"] = _to_jsonata(env.states_error_output)
-            values["states"] = states
+            values["states"] = _states(env)
         values.update(bindings(env.rng, env.now))
         _jsonata.Jsonata.CURRENT.jsonata = compiled  # jsonata-python's functions look up the running instance
         try:
@@ -82,6 +77,21 @@ class Expression:
 
     def __repr__(self) -> str:
         return f"Expression({self.source!r})"
+
+
+def _states(env: Any) -> dict[str, Any]:
+    """`$states` for this step, converted once per step (a state's expressions share it)."""
+    key = (id(env.states_input), id(env.states_result), id(env.states_error_output))
+    cached = env.jsonata_states
+    if cached is not None and cached[0] == key:
+        return cached[1]
+    states: dict[str, Any] = {"input": _to_jsonata(env.states_input), "context": _to_jsonata(env.context())}
+    if env.states_result is not MISSING:
+        states["result"] = _to_jsonata(env.states_result)
+    if env.states_error_output is not MISSING:
+        states["errorOutput"] = _to_jsonata(env.states_error_output)
+    env.jsonata_states = (key, states)
+    return states
 
 
 def compile_expression(source: str) -> Expression:
