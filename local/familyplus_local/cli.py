@@ -13,7 +13,6 @@ familyplus demo
 from __future__ import annotations
 
 import json
-import os
 import sys
 import uuid
 from pathlib import Path
@@ -29,6 +28,7 @@ from familyplus_local import ops_cli
 from familyplus_local.display import LiveProgress, console, history_table, print_story
 from familyplus_local.executor import Execution
 from familyplus_local.runtime.runner import LocalRunner
+from familyplus_local.runtime.workflows import samples_dir
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
 executions_app = typer.Typer(no_args_is_help=True, help="Inspect executions (like the Step Functions console).")
@@ -243,12 +243,6 @@ def story(response_id: str) -> None:
     print_story(
         record, store.list_value_tags(response_id), store.list_wisdom(response_id), store.list_quotes(record.id)
     )
-
-
-def samples_dir() -> Path:
-    """`FAMILYPLUS_SAMPLES_DIR`, else the repository's `samples/` (sample responses and recordings)."""
-    configured = os.environ.get("FAMILYPLUS_SAMPLES_DIR")
-    return Path(configured) if configured else Path(__file__).resolve().parents[2] / "samples"
 
 
 def sample_responses() -> list[dict[str, Any]]:

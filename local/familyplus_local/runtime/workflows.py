@@ -37,6 +37,12 @@ def statemachines_dir() -> Path:
     return Path(__file__).resolve().parents[3] / "statemachines"
 
 
+def samples_dir() -> Path:
+    """`FAMILYPLUS_SAMPLES_DIR`, else the repository's `samples/` (sample responses and recordings)."""
+    configured = os.environ.get("FAMILYPLUS_SAMPLES_DIR")
+    return Path(configured) if configured else Path(__file__).resolve().parents[3] / "samples"
+
+
 def definition_path(name: str) -> Path:
     """The .asl.json file of a catalog workflow; WorkflowNotFoundError if unknown or missing."""
     if name not in {wf.name for wf in WORKFLOWS}:
