@@ -13,6 +13,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from familyplus_local.executor import TaskError
 from rehearsal import report as reporting
 from rehearsal.scenarios import SCENARIOS
 from rehearsal.stack import RehearsedStack
@@ -58,6 +59,8 @@ def main(argv: list[str] | None = None) -> int:
                 status = "PASSED"
             except AssertionError as exc:
                 status, detail = "FAILED", str(exc).splitlines()[0][:300]
+            except TaskError as exc:  # a function invoked directly (a schedule target) failed
+                status, detail = "FAILED", f"{exc.error}: {str(exc.cause)[:300]}"
             results.append(reporting.ScenarioResult(name, status, time.monotonic() - began, detail))
             print(f"rehearsal: {name}: {status} ({time.monotonic() - began:.1f} s) {detail}", file=sys.stderr)
         report = reporting.build(stack, results)

@@ -4,6 +4,8 @@
   vectors of the requested dimension (a hash of each input seeds them).
 * Cartesia speech-to-text (`POST /stt`): Bearer key, Cartesia-Version, a multipart recording and the model;
   answers a transcript with word timings.
+* Twilio Messages (`POST /2010-04-01/Accounts/{sid}/Messages.json`): basic auth, E.164 `To`, a body and a
+  sender; answers a queued message.
 * Bedrock Runtime Converse (`POST /model/{id}/converse`, reached through the front door so the call is
   policy-checked): the request is validated against botocore's own `bedrock-runtime` service model, the
   answer is a `toolUse` whose input is built from the request's tool JSON schema, and the answer is validated
@@ -56,9 +58,13 @@ class Exchange:
 
 
 class Doubles:
-    def __init__(self, *, openai_key: str, cartesia_key: str, faults: Faults | None = None) -> None:
+    def __init__(
+        self, *, openai_key: str, cartesia_key: str, twilio: tuple[str, str] = ("", ""), faults: Faults | None = None
+    ) -> None:
         self.openai_key = openai_key
         self.cartesia_key = cartesia_key
+        self.twilio_sid, self.twilio_token = twilio
+        self.messages_sent = 0
         self.faults = faults or Faults()
         self.exchanges: list[Exchange] = []
         from botocore.session import get_session
@@ -118,6 +124,31 @@ class Doubles:
         words = TRANSCRIPT.split()
         timed = [{"word": w, "start": i * 0.4, "end": i * 0.4 + 0.35} for i, w in enumerate(words)]
         return 200, {"text": TRANSCRIPT, "language": "en", "duration": len(words) * 0.4, "words": timed}
+
+    # --- Twilio Messages ---------------------------------------------------------------------------
+
+    def twilio(self, method: str, path: str, headers: dict[str, str], body: bytes) -> tuple[int, dict[str, Any]]:
+        """`POST /2010-04-01/Accounts/{sid}/Messages.json`: basic auth, form `To` (E.164), `Body`, a sender."""
+        import base64
+        import re
+        from urllib.parse import parse_qs
+
+        expected = f"/2010-04-01/Accounts/{self.twilio_sid}/Messages.json"
+        if method != "POST" or path != expected:
+            return 404, {"code": 20404, "message": f"The requested resource {path} was not found"}
+        token = base64.b64encode(f"{self.twilio_sid}:{self.twilio_token}".encode()).decode()
+        if headers.get("authorization") != f"Basic {token}":
+            raise DoubleError("Authorization is not HTTP basic auth with the account SID and auth token")
+        form = {k: v[0] for k, v in parse_qs(body.decode()).items()}
+        if not re.fullmatch(r"\+[1-9]\d{6,14}", form.get("To", "")):
+            raise DoubleError("To is not an E.164 number")
+        if not form.get("Body"):
+            raise DoubleError("Body is empty")
+        if not (form.get("From") or form.get("MessagingServiceSid")):
+            raise DoubleError("neither From nor MessagingServiceSid is set")
+        self.messages_sent += 1
+        sid = f"SM{self.messages_sent:032d}"
+        return 201, {"sid": sid, "status": "queued", "to": form["To"], "account_sid": self.twilio_sid}
 
     # --- Bedrock Converse ------------------------------------------------------------------------
 

@@ -28,6 +28,8 @@ import psycopg
 from psycopg import sql
 
 _NAME = re.compile(r"^[a-z_][a-z0-9_]*$")
+#: PostgREST's comparison operators (`column=op.value`) and their SQL.
+_COMPARISONS = {"eq": "=", "neq": "<>", "gt": ">", "gte": ">=", "lt": "<", "lte": "<="}
 _CONTROL_PARAMS = {"select", "order", "limit", "offset", "on_conflict", "columns"}
 #: PostgREST's HTTP status for an SQLSTATE (https://postgrest.org "Errors"): the classes the store can meet.
 _STATUS = {"23505": 409, "23503": 409, "P0002": 404, "42501": 403, "42883": 404, "42P01": 404}
@@ -96,6 +98,8 @@ class PostgrestGateway:
                 if request.method == "PATCH":
                     return self._update(path, params, prefer, payload)
                 return 405, {"code": "PGRST117", "message": f"unsupported method {request.method}"}
+        except ValueError as exc:  # a request this gateway does not translate: PostgREST's parse error
+            return 400, {"code": "PGRST100", "message": str(exc), "details": None, "hint": None}
         except psycopg.Error as exc:
             code = exc.sqlstate or "XX000"
             status = _STATUS.get(code, 400 if code[:2] in {"22", "23", "42"} else 500)
@@ -222,7 +226,7 @@ def _filters(params: list[tuple[str, str]]) -> list[tuple[str, str, str]]:
         if key in _CONTROL_PARAMS:
             continue
         op, _, operand = value.partition(".")
-        if op not in {"eq", "is"}:
+        if op not in _COMPARISONS and op != "is":
             raise ValueError(f"unsupported filter {key}={value}")
         out.append((key, op, operand))
     return out
@@ -232,8 +236,8 @@ def _where(params: list[tuple[str, str]], qualify: str | None = None) -> sql.Com
     clauses = []
     for column, op, operand in _filters(params):
         target = sql.SQL("{t}.{c}").format(t=_ident(qualify), c=_ident(column)) if qualify else _ident(column)
-        if op == "eq":
-            clauses.append(sql.SQL("{c} = %s").format(c=target))
+        if op in _COMPARISONS:
+            clauses.append(sql.SQL("{c} " + _COMPARISONS[op] + " %s").format(c=target))
         elif operand == "null":
             clauses.append(sql.SQL("{c} is null").format(c=target))
         else:
@@ -242,7 +246,7 @@ def _where(params: list[tuple[str, str]], qualify: str | None = None) -> sql.Com
 
 
 def _filter_values(params: list[tuple[str, str]]) -> list[str]:
-    return [operand for _, op, operand in _filters(params) if op == "eq"]
+    return [operand for _, op, operand in _filters(params) if op in _COMPARISONS]
 
 
 def _order(order: str | None) -> sql.Composable:

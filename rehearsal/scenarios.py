@@ -144,6 +144,30 @@ def audio_short(stack: RehearsedStack) -> str:
     return f"{arn.rsplit(':', 1)[-1]}: SUCCEEDED, {len(heard)} transcription call(s)"
 
 
+def daily_quote(stack: RehearsedStack) -> str:
+    """The hourly daily-quote target fired with the Scheduler's input at 09:00 in a family's zone: one quote
+    goes out by SMS (the Twilio double), once; a second firing of the same hour sends nothing."""
+    with stack.postgres.connect() as conn:
+        conn.execute("insert into responses (id, family_id, media_type, text) values ('r-q', 'fam-q', 'text', 'x')")
+        conn.execute(
+            "insert into stories (id, response_id, family_id, title, summary, narrative) "
+            "values ('story-r-q', 'r-q', 'fam-q', 't', 's', 'n')"
+        )
+        conn.execute(
+            "insert into quotes (story_id, family_id, position, text, start_offset, end_offset, score) "
+            "values ('story-r-q', 'fam-q', 0, 'Always show up early.', 0, 21, 0.9)"
+        )
+        conn.execute("insert into quote_families (id, timezone, recipient) values ('fam-q', 'UTC', '+15550002222')")
+    name = next(n for n in stack.deployment.schedules if n.endswith("daily-quote"))
+    stack.fire_schedule(name, "2026-03-08T09:00:00Z")
+    stack.fire_schedule(name, "2026-03-08T09:00:00Z")  # the Scheduler's retry of the same hour
+    with stack.postgres.connect() as conn:
+        rows = conn.execute("select status from quote_deliveries where family_id = 'fam-q'").fetchall()
+    assert rows == [("sent",)], f"deliveries {rows}"
+    assert stack.doubles.messages_sent == 1, f"{stack.doubles.messages_sent} SMS sent"
+    return "1 SMS for the family due at 09:00; the retried hour sent none"
+
+
 def _cause(stack: RehearsedStack) -> str:
     if not stack.failures:
         return "no function failed"
@@ -157,6 +181,7 @@ SCENARIOS: dict[str, Callable[[RehearsedStack], str]] = {
     "text_response": text_response,
     "duplicate_start": duplicate_start,
     "audio_short": audio_short,
+    "daily_quote": daily_quote,
     "provider_429_retried": provider_429_retried,
     "permanent_failure_then_redrive": permanent_failure_then_redrive,
 }

@@ -30,6 +30,8 @@ from rehearsal.template import Deployment, read_deployment
 SUPABASE_KEY = "sb_secret_rehearsal-service-role"
 OPENAI_KEY = "sk-rehearsal-openai"
 CARTESIA_KEY = "sk_car_rehearsal"
+TWILIO_SID = "AC" + "0" * 32
+TWILIO_TOKEN = "rehearsal-twilio-token"
 
 
 @dataclass
@@ -53,11 +55,14 @@ class RehearsedStack:
         self.gateway_url, self.gateway = self._exit.enter_context(
             serve_gateway(self.postgres.dsn, service_key=SUPABASE_KEY)
         )
-        self.doubles = Doubles(openai_key=OPENAI_KEY, cartesia_key=CARTESIA_KEY, faults=self.faults)
+        self.doubles = Doubles(
+            openai_key=OPENAI_KEY, cartesia_key=CARTESIA_KEY, twilio=(TWILIO_SID, TWILIO_TOKEN), faults=self.faults
+        )
         exchanges = self.doubles.exchanges
         self.openai_url = self._exit.enter_context(serve_json(self.doubles.openai, self.faults, "openai", exchanges))
         cartesia = serve_json(self.doubles.cartesia, self.faults, "cartesia", exchanges)
         self.cartesia_url = self._exit.enter_context(cartesia)
+        self.twilio_url = self._exit.enter_context(serve_json(self.doubles.twilio, self.faults, "twilio", exchanges))
         self.aws = EmulatedAws(self.deployment, {"bedrock": self.doubles.bedrock, "states": self._states})
         self._exit.callback(self.aws.close)
         secret = {
@@ -66,6 +71,10 @@ class RehearsedStack:
             "OPENAI_API_KEY": OPENAI_KEY,
             "CARTESIA_API_KEY": CARTESIA_KEY,
             "CARTESIA_BASE_URL": self.cartesia_url,
+            "TWILIO_ACCOUNT_SID": TWILIO_SID,
+            "TWILIO_AUTH_TOKEN": TWILIO_TOKEN,
+            "TWILIO_FROM": "+15550001111",
+            "TWILIO_API_URL": f"{self.twilio_url}/2010-04-01",
         }
         self.deployment = read_deployment(cdk_out, self.aws.create_secrets(secret))
         if rewrite is not None:  # the "rehearsal can fail" tests edit the deployment (a grant, an env var)
@@ -102,6 +111,25 @@ class RehearsedStack:
             raise TaskError(
                 "AccessDeniedException", f"{machine} is not authorized to perform: {action} on resource: {resource}"
             )
+
+    def fire_schedule(self, name: str, scheduled_time: str) -> Any:
+        """An EventBridge Scheduler target fired as the Scheduler fires it: the template's Input with
+        `<aws.scheduler.scheduled-time>` substituted, invoked with the schedule's own role (checked)."""
+        schedule = self.deployment.schedules[name]
+        payload = json.loads(schedule.input.replace("<aws.scheduler.scheduled-time>", scheduled_time))
+        role = next(r for r in self.deployment.roles.values() if r.arn == schedule.role_arn)
+        target = schedule.target_arn
+        action = "states:StartExecution" if ":stateMachine:" in target else "lambda:InvokeFunction"
+        allowed = is_allowed(list(role.policies.values()), action, target)
+        self.aws.record(
+            Call(f"schedule {name}", action.split(":")[0], action, target, allowed, 200 if allowed else 403)
+        )
+        if not allowed:
+            raise TaskError("AccessDeniedException", f"schedule {name} may not {action} on {target}")
+        if action == "lambda:InvokeFunction":
+            return self.invoke(target, payload)
+        started = self.start(target, f"{name}-{scheduled_time.replace(':', '')}", payload)
+        return started
 
     def invoke(self, function_ref: str, payload: Any) -> Any:
         function = self.deployment.function_by_arn(function_ref)

@@ -80,6 +80,7 @@ class Schedule:
     name: str
     target_arn: str
     input: str
+    role_arn: str
 
 
 @dataclass
@@ -302,6 +303,6 @@ def read_deployment(cdk_out: Path, secret_arns: dict[str, str] | None = None) ->
         elif kind == "AWS::Scheduler::Schedule":
             target = resolve(props["Target"])
             deployment.schedules[props.get("Name", logical)] = Schedule(
-                props.get("Name", logical), target["Arn"], target.get("Input", "{}")
+                props.get("Name", logical), target["Arn"], target.get("Input", "{}"), target["RoleArn"]
             )
     return deployment

@@ -183,6 +183,7 @@ class Adapters:
                 s.twilio_auth_token.get_secret_value(),
                 s.twilio_from,
                 timeout=s.provider_timeout,
+                api=s.twilio_api_url,
             )
         if s.profile == "cloud":  # a Lambda's file system is read-only: an outbox there would lose messages
             raise ConfigurationError("twilio_account_sid and twilio_auth_token are needed by the cloud profile")

@@ -75,6 +75,10 @@ class Settings(BaseSettings):
     )
     #: Twilio sender: a phone number (E.164) or a Messaging Service SID (MG...). Needed with the Twilio keys.
     twilio_from: str | None = Field(default=None, validation_alias=_env("twilio_from", "TWILIO_FROM"))
+    #: Twilio's REST API base (default the public one); another base (a test endpoint) here or in the secret.
+    twilio_api_url: str = Field(
+        default="https://api.twilio.com/2010-04-01", validation_alias=_env("twilio_api_url", "TWILIO_API_URL")
+    )
     #: Daily quote: a quote is not sent to the same family again within this many days.
     quote_repeat_days: int = Field(default=30, ge=0, le=3650)
     #: Daily quote: the local hour (family's timezone) in which the hourly job delivers.

@@ -33,17 +33,19 @@ class TwilioNotifier:
         *,
         timeout: float = 15.0,
         client: httpx.Client | None = None,
+        api: str = API,
     ) -> None:
         if not sender:
             raise ValueError("Twilio needs a sender: set FAMILYPLUS_TWILIO_FROM (a number or an MG… service SID)")
         self.account_sid = account_sid
         self.sender = sender
+        self.api = api.rstrip("/")
         self._client = client or httpx.Client(timeout=timeout)
         self._auth = httpx.BasicAuth(account_sid, auth_token)
 
     @property
     def url(self) -> str:
-        return f"{API}/Accounts/{self.account_sid}/Messages.json"
+        return f"{self.api}/Accounts/{self.account_sid}/Messages.json"
 
     def send(self, recipient: str, body: str, *, idempotency_key: str) -> str:
         form = {"To": recipient, "Body": body}
