@@ -3,8 +3,12 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+# Everything ruff lints and formats.
+PY_PATHS := functions local tests bench infra layers rehearsal app.py
+# The inner loop's tests: the unit tests less those marked slow (model loading, audio encoding, synth).
+FAST_TESTS := tests/unit
 
-.PHONY: demo test lint typecheck unit venv clean browser-check console-screenshots
+.PHONY: demo test check lint format typecheck unit venv clean browser-check console-screenshots
 .PHONY: layers synth bootstrap deploy rehearse
 
 $(STAMP): requirements.txt requirements-local.txt requirements-dev.txt requirements-models.txt pyproject.toml
@@ -35,8 +39,18 @@ browser-check:
 console-screenshots: $(STAMP)
 	FAMILYPLUS_SCREENSHOTS_DIR=docs/console $(BIN)/pytest -q tests/e2e/browser
 
+## check: the inner loop: lint, format check, type-check (tests too) and the fast tests — seconds when warm
+check: $(STAMP) lint typecheck
+	$(BIN)/pytest -q -m "not slow" $(FAST_TESTS)
+
 lint: $(STAMP)
-	$(BIN)/ruff check functions local tests bench infra layers rehearsal app.py
+	$(BIN)/ruff check $(PY_PATHS)
+	$(BIN)/ruff format --check $(PY_PATHS)
+
+## format: apply ruff's formatting and its safe fixes (what `make lint` checks)
+format: $(STAMP)
+	$(BIN)/ruff format $(PY_PATHS)
+	$(BIN)/ruff check --fix $(PY_PATHS)
 
 typecheck: $(STAMP)
 	$(BIN)/mypy

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import re
+import subprocess
+import sys
 import wave
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -84,3 +87,31 @@ def speak_sentences(
         out.setframerate(rate)
         out.writeframes(bytes(frames))
     return spans
+
+
+def speak_sentences_afresh(
+    sentences: Sequence[str], dst: Path, *, pause_s: float = 0.5, voice: str = "narrator"
+) -> list[tuple[float, float]]:
+    """`speak_sentences` in a new Python process, so the recording is the same on every run.
+
+    libespeak-ng keeps synthesis state from one utterance to the next for the life of the process (the same
+    text and voice come out as different samples on each call), so in-process the recording would depend on
+    what the tests before this one said, and so would everything measured on it."""
+    script = (
+        "import json, sys; from pathlib import Path;"
+        "from familyplus.adapters.local.espeak_speech import EspeakSpeech;"
+        "from tests.audio_support import speak_sentences;"
+        "a = json.load(sys.stdin);"
+        "print(json.dumps(speak_sentences(EspeakSpeech(), a['sentences'], Path(a['dst']),"
+        " pause_s=a['pause_s'], voice=a['voice'])))"
+    )
+    request = {"sentences": list(sentences), "dst": str(dst), "pause_s": pause_s, "voice": voice}
+    done = subprocess.run(
+        [sys.executable, "-c", script],
+        input=json.dumps(request),
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=Path(__file__).resolve().parents[1],
+    )
+    return [(float(start), float(end)) for start, end in json.loads(done.stdout)]

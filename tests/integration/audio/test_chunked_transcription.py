@@ -9,7 +9,6 @@ from pathlib import Path
 import pytest
 
 from familyplus.adapters.ffmpeg_audio import FfmpegAudio, plan_chunks
-from familyplus.adapters.local.espeak_speech import EspeakSpeech
 from familyplus.adapters.local.local_media_store import LocalMediaStore
 from familyplus.adapters.local.sqlite_store import SqliteStore
 from familyplus.adapters.local.whisper_transcriber import WhisperTranscriber
@@ -22,7 +21,7 @@ from tests.audio_support import (
     AudioPorts,
     AudioSettings,
     normalise_words,
-    speak_sentences,
+    speak_sentences_afresh,
     word_error_rate,
 )
 
@@ -71,12 +70,19 @@ def run_branch(ports: AudioPorts, response_id: str) -> tuple[prepare_audio.Prepa
     return prepared, ports.store.get_response(response_id).transcript or ""
 
 
+#: Whisper base, greedy, on this eSpeak voice: over 10 renderings of SENTENCES (eSpeak's output for the same
+#: text differs with its state) the chunked WER was 0.092-0.153, mean 0.13; the whole file at once 0.061-0.102
+#: (chunks have less context). The rendering made afresh, as here, gave 0.143 in each of 7 runs, idle or with
+#: the CPU saturated, on 1 or 2 threads (greedy decoding, no temperature fallback: nothing random). The bound
+#: leaves the spread of renderings as headroom and still fails a merge that loses one 4 s overlap (~10 of the
+#: 98 words, +0.10).
+MAX_CHUNKED_WER = 0.20
+
+
 @pytest.mark.slow
-def test_long_recording_is_chunked_and_merged_without_duplicates(
-    pipeline: AudioPorts, espeak: EspeakSpeech, tmp_path: Path
-) -> None:
+def test_long_recording_is_chunked_and_merged_without_duplicates(pipeline: AudioPorts, tmp_path: Path) -> None:
     source = tmp_path / "long.wav"
-    spans = speak_sentences(espeak, SENTENCES, source, pause_s=0.4)
+    spans = speak_sentences_afresh(SENTENCES, source, pause_s=0.4)
     duration = spans[-1][1] + 0.4
     reference = " ".join(SENTENCES)
     record(pipeline, "long1", source)
@@ -91,7 +97,7 @@ def test_long_recording_is_chunked_and_merged_without_duplicates(
 
     wer = word_error_rate(reference, transcript)
     print(f"\nchunked ({len(prepared.chunks)} chunks of 15 s, 4 s overlap) WER {wer:.1%}: {transcript}")
-    assert wer <= 0.15
+    assert wer <= MAX_CHUNKED_WER
     # No stretch of speech is heard more often than it was said: an overlap transcribed twice would repeat
     # its word triples. (Triples, not single words: a misrecognised "unloading" → "a loading" adds an "a".)
     said = trigrams(reference)
