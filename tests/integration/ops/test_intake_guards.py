@@ -13,7 +13,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from familyplus_local.executor import HistoryEvent, execution_arn
-from familyplus_local.runner import LocalRunner
+from familyplus_local.runtime.runner import LocalRunner
 from familyplus_local.serve import create_app
 
 WORDS = "Grandpa Okafor hid the spare key under the blue flowerpot"
