@@ -29,9 +29,9 @@ from moto.stepfunctions.parser.asl.component.state.exec.state_task import lambda
 from moto.stepfunctions.parser.asl.jsonata import jsonata as moto_jsonata
 
 from familyplus_local.executor import VirtualClock, run_state_machine
-from familyplus_local.lambda_runtime import LocalLambda, substitutions
-from familyplus_local.runner import LocalRunner
-from familyplus_local.workflows import load_workflow
+from familyplus_local.runtime.lambdas import substitutions
+from familyplus_local.runtime.runner import LocalRunner
+from familyplus_local.runtime.workflows import load_workflow
 from tests.support import response
 
 REGION, ACCOUNT = "us-east-1", "123456789012"
@@ -165,7 +165,7 @@ def test_both_engines_agree_on_generate_podcast_in_jsonata(
     job = {"storyId": "story-r-pod"}
     ours = runner.start("generate_podcast", job, name="podcast-ours")
 
-    lambdas = LocalLambda()
+    lambdas = runner.lambdas  # the same handlers and adapters
 
     def invoke_in_process(parameters: dict, region: str, state_credentials: Any) -> dict:
         payload = parameters.get("Payload")
