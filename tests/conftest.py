@@ -25,7 +25,7 @@ from familyplus.settings import Settings  # noqa: E402
 
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
-    return Settings(profile="local", data_dir=tmp_path / "data", _env_file=None)  # type: ignore[call-arg]
+    return Settings(profile="local", data_dir=tmp_path / "data", _env_file=None)
 
 
 @pytest.fixture

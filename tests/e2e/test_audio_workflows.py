@@ -30,12 +30,12 @@ def audio_runner(tmp_path: Path, model_cache: Path) -> Callable[..., LocalRunner
         configured = Settings(
             data_dir=tmp_path / "data",
             whisper_cache_dir=model_cache,
-            _env_file=None,  # type: ignore[call-arg]
+            _env_file=None,
             **settings,
         )
         return LocalRunner(configured, adapters=bootstrap.Adapters(configured), clock=VirtualClock())
 
-    yield build  # type: ignore[misc]
+    yield build
     bootstrap.install(None)
 
 

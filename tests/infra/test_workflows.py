@@ -18,7 +18,7 @@ from tests.infra.conftest import Synth
 ROOT = Path(__file__).resolve().parents[2]
 STATEMACHINES = ROOT / "statemachines"
 
-RETRY_POLICY = {
+RETRY_POLICY: dict[str, Any] = {
     "ErrorEquals": [
         "TransientError",
         "Lambda.ServiceException",

@@ -62,7 +62,7 @@ def populate(data_dir: Path) -> tuple[LocalRunner, Gate]:
     """Four executions: `response-flaky` FAILED (its tagger failed three times: Analyze caught it →
     MarkFailed), `response-ok` SUCCEEDED, `response-bad` and `response-bulk` FAILED at AcceptResponse (blank
     text, caught). The tagger is behind a `Gate` (open) for tests that need a RUNNING execution."""
-    settings = Settings(profile="local", data_dir=data_dir, _env_file=None)  # type: ignore[call-arg]
+    settings = Settings(profile="local", data_dir=data_dir, _env_file=None)
     gate = Gate(FlakyPort(LexiconValueTagger(), "tag", failures=3))
     # Virtual time from now: retries take no time, and the dates are today's (redrive looks 14 days back).
     runner = LocalRunner(

@@ -74,7 +74,7 @@ def server(tmp_path: Path) -> Iterator[tuple[int, Path]]:
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.load_cert_chain(cert, key)
 
-    def remember_sni(sock: ssl.SSLSocket, name: str | None, _ctx: ssl.SSLContext) -> None:
+    def remember_sni(sock: ssl.SSLObject, name: str, _ctx: ssl.SSLContext) -> None:
         sock.sni = name  # type: ignore[attr-defined]
 
     context.sni_callback = remember_sni

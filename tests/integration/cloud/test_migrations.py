@@ -42,7 +42,9 @@ def test_migrations_create_the_tables_index_and_functions(pg: psycopg.Connection
     assert typ == "extensions.vector(1536)" or typ == "vector(1536)"
     functions = {r[0] for r in pg.execute("select proname from pg_proc where pronamespace = 'public'::regnamespace")}
     assert {"match_responses", "replace_value_tags", "replace_wisdom", "replace_quotes"} <= functions
-    rls = dict(pg.execute("select relname, relrowsecurity from pg_class where relname = any(%s)", (list(tables),)))
+    rls: dict[str, bool] = dict(
+        pg.execute("select relname, relrowsecurity from pg_class where relname = any(%s)", (list(tables),))
+    )
     assert all(rls[t] for t in ("responses", "stories", "value_tags", "wisdom", "quotes", "response_embeddings"))
 
 
@@ -62,7 +64,7 @@ def test_match_responses_returns_the_true_nearest_neighbours(pg: psycopg.Connect
     for family, k in ((None, 10), ("fam-a", 7), ("fam-b", 5)):
         # When match_responses runs, also with the planner forced onto the HNSW index
         for force_index in (False, True):
-            pg.execute(f"set enable_seqscan = {'off' if force_index else 'on'}")  # type: ignore[call-overload]
+            pg.execute(f"set enable_seqscan = {'off' if force_index else 'on'}")
             rows = pg.execute(
                 "select response_id, response_family_id, similarity, snippet "
                 "from match_responses(%s::extensions.vector, %s, %s)",
@@ -116,7 +118,7 @@ def test_row_level_security_hides_other_families_from_app_users(pg: psycopg.Conn
         pg.execute("set role authenticated" if user else "set role anon")
         pg.execute("select set_config('request.jwt.claims', %s, false)", (json.dumps({"sub": user or ""}),))
         try:
-            return pg.execute(sql, params).fetchall()  # type: ignore[call-overload]
+            return pg.execute(sql, params).fetchall()
         finally:
             pg.execute("reset role")
 
@@ -129,7 +131,7 @@ def test_row_level_security_hides_other_families_from_app_users(pg: psycopg.Conn
         "select response_id from match_responses(%s::extensions.vector, null, 10)",
         vec(rng.normal(size=DIM)),
     )
-    assert sorted(h[0] for h in hits) == ["a1", "a2"]
+    assert sorted(str(h[0]) for h in hits) == ["a1", "a2"]
     # Bob sees fam-b's, even when he asks for fam-a explicitly
     assert as_user("user-bob", "select id from stories") == [("story-b1",)]
     assert as_user("user-bob", "select id from responses where family_id = 'fam-a'") == []

@@ -20,7 +20,7 @@ DIM = 1536
 
 def response(rid: str = "r1", family: str = "fam-a", **values: object) -> ResponseRecord:
     fields: dict[str, object] = {"media_type": "text", "text": f"The words of {rid}.", **values}
-    return ResponseRecord(id=rid, family_id=family, **fields)  # type: ignore[arg-type]
+    return ResponseRecord(id=rid, family_id=family, **fields)
 
 
 def story(rid: str = "r1", family: str = "fam-a", title: str = "The first job") -> StoryRecord:

@@ -76,6 +76,7 @@ def multipart_fields(request: httpx.Request) -> dict[str, Any]:
         name = part.get_param("name", header="content-disposition")
         payload = part.get_payload(decode=True)
         filename = part.get_filename()
+        assert isinstance(payload, bytes)
         fields[str(name)] = (filename, payload) if filename else payload.decode()
     return fields
 

@@ -69,6 +69,7 @@ def test_stage_stores_the_script_and_returns_small_segment_refs(tmp_path: Path) 
     script = PodcastScript.model_validate_json(media.get_bytes(out.script_key))
     assert [(r.index, r.kind, r.voice) for r in out.segments] == [(s.index, s.kind, s.voice) for s in script.segments]
     wire = out.wire()
+    assert isinstance(wire["segments"], list)
     assert set(wire["segments"][0]) == {"storyId", "scriptKey", "index", "kind", "voice"}  # no text on the wire
     assert len(str(wire)) < 2000
 

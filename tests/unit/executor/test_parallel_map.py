@@ -67,7 +67,12 @@ def test_parallel_output_is_the_array_of_branch_outputs_in_order() -> None:
             },
         )
     )
-    functions = Functions(slow=lambda p: time.sleep(0.02) or {"slow": p["x"]})
+
+    def slow(p: dict[str, Any]) -> dict[str, Any]:
+        time.sleep(0.02)
+        return {"slow": p["x"]}
+
+    functions = Functions(slow=slow)
     execution = run(definition, {"x": 1}, invoke=functions)
     assert execution.output == {"x": 1, "results": [{"slow": 1}, "b", 1]}
     assert [e.path for e in execution.history if e.type == "TaskScheduled"] == ["Analyze/branch 0/Slow"]

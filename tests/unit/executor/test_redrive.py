@@ -149,7 +149,12 @@ def test_redrive_of_timed_out_execution_restarts_its_timeout() -> None:
     clock = VirtualClock(START)
     definition = chain(("Slow", task("slow")), ("After", {"Type": "Pass"}), TimeoutSeconds=10)
     durations = [20, 5]
-    invoke = Functions(slow=lambda p: clock.sleep(durations.pop(0)) or "ok")
+
+    def slow(_payload: object) -> str:
+        clock.sleep(durations.pop(0))
+        return "ok"
+
+    invoke = Functions(slow=slow)
     execution = run(definition, {"a": 1}, invoke=invoke, clock=clock)
     assert execution.status == "TIMED_OUT"
     redrive_execution(definition, execution, invoke=invoke, clock=clock)

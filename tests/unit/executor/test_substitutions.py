@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from familyplus_local.executor import DefinitionError, load_definition
 from familyplus_local.executor.definition import substitutions
 
-DOCUMENT = {
+DOCUMENT: dict[str, Any] = {
     "StartAt": "Call",
     "States": {
         "Call": {
