@@ -31,6 +31,13 @@ class AudioSettings:
     transcribe_max_concurrency: int = 4
 
 
+class NoFamilies:
+    """A family directory with nobody in it: publishing then tells no one."""
+
+    def list_families(self) -> list[Any]:
+        return []
+
+
 @dataclass
 class AudioPorts:
     """What `bootstrap.Adapters` will provide to the audio stages; tests fill in only what a stage needs."""
@@ -41,6 +48,9 @@ class AudioPorts:
     transcriber: Any = None
     speech: Any = None
     podcast_writer: Any = None
+    families: Any = field(default_factory=NoFamilies)
+    notifier: Any = None
+    episode_notices: Any = None
     settings: AudioSettings = field(default_factory=AudioSettings)
 
 

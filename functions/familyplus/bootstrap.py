@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from familyplus.ports import (
     Audio,
     Embedder,
+    EpisodeNotices,
     FamilyDirectory,
     MediaStore,
     Notifier,
@@ -166,6 +167,14 @@ class Adapters:
         from familyplus.adapters.local.sqlite_daily_quotes import SqliteQuoteLedger
 
         return SqliteQuoteLedger(self.settings.database_path)
+
+    @cached_property
+    def episode_notices(self) -> EpisodeNotices:
+        if self.settings.profile == "cloud":
+            return self.cloud.episode_notices
+        from familyplus.adapters.local.sqlite_episode_notices import SqliteEpisodeNotices
+
+        return SqliteEpisodeNotices(self.settings.database_path)
 
     @cached_property
     def notifier(self) -> Notifier:

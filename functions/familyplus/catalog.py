@@ -96,7 +96,8 @@ STAGES: tuple[StageSpec, ...] = (
         audio=True,
         media=True,
     ),
-    StageSpec("publish_podcast", "Record the podcast on the story"),
+    # media: the family's message links the episode with a presigned URL, which needs s3:GetObject.
+    StageSpec("publish_podcast", "Record the podcast on the story and tell the family once", media=True),
     # scheduled jobs
     StageSpec("deliver_daily_quotes", "Hourly: send each family its quote at 09:00 local time", timeout_s=300),
     StageSpec("select_podcast_candidates", "Daily: stories without a podcast, oldest first (ids only, bounded)"),

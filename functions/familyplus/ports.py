@@ -12,7 +12,7 @@ from typing import Protocol, runtime_checkable
 
 from familyplus.models.audio import AudioChunk, AudioInfo, Loudness, Transcript
 from familyplus.models.base import ResponseStatus
-from familyplus.models.podcast import PodcastScript
+from familyplus.models.podcast import NoticeStatus, PodcastScript
 from familyplus.models.quotes import DeliveryStatus, Family, QuoteCandidate, QuoteDelivery
 from familyplus.models.response import Quote, ResponseRecord, SearchHit, StoryDraft, StoryRecord, ValueTag, WisdomItem
 
@@ -159,6 +159,10 @@ class MediaStore(Protocol):
         """Download an `https` URL from an allowed host into `workdir` (SSRF rules: see `HttpsFetcher`)."""
         ...
 
+    def share_url(self, key: str, *, expires_s: int) -> str:
+        """A link a family member can open for `expires_s` seconds (a presigned URL on S3; a file URI locally)."""
+        ...
+
 
 class PodcastWriter(Protocol):
     """Writes a podcast script (intro, story, quotes, outro) from a story and its verbatim quotes."""
@@ -204,3 +208,13 @@ class Notifier(Protocol):
     channel: str
 
     def send(self, recipient: str, body: str, *, idempotency_key: str) -> str: ...
+
+
+class EpisodeNotices(Protocol):
+    """The record of which published episodes the family was told about, one row per story.
+
+    `claim` is the send decision: it atomically records the episode as `sending` (or takes over a `failed`
+    row) and returns False when it is already claimed, so a re-run never notifies twice."""
+
+    def claim(self, story_id: str, *, family_id: str, podcast_key: str, recipient: str, channel: str) -> bool: ...
+    def finish(self, story_id: str, *, status: NoticeStatus, provider_id: str | None, error: str | None) -> None: ...

@@ -196,3 +196,34 @@ def test_schedule_run_daily_podcasts_triggers_the_workflow_by_hand(
     assert refused.exit_code == 2 and "daily-quote only" in refused.output
     unknown = cli.invoke(app, ["schedule", "run", "weekly-digest"])
     assert unknown.exit_code == 2 and "daily-quote, daily-podcasts" in unknown.output
+
+
+def test_each_published_episode_is_announced_once_and_never_again(make_runner: Callable[..., LocalRunner]) -> None:
+    """Given three stories of two families with a recipient and one of a family without, a daily_podcasts
+    run that publishes four episodes notifies the three with a recipient once each; a re-run (nothing left to
+    publish) and a re-published episode notify nobody."""
+    from familyplus.models.quotes import Family
+
+    runner = make_runner(speech=ToneSpeech())
+    for rid, family in (("n1", "fam-a"), ("n2", "fam-a"), ("n3", "fam-b"), ("n4", "fam-silent")):
+        execution = runner.start("process_response", response(rid, familyId=family), name=f"response-{rid}")
+        assert execution.status == "SUCCEEDED", (execution.error, execution.cause)
+    runner.adapters.families.upsert_family(Family(id="fam-a", timezone="UTC", recipient="+15550000001"))
+    runner.adapters.families.upsert_family(Family(id="fam-b", timezone="UTC", recipient="+15550000002"))
+    outbox = runner.adapters.notifier
+
+    first = runner.start("daily_podcasts", {})
+
+    assert first.output["succeeded"] == 4
+    messages = outbox.messages()  # type: ignore[attr-defined]
+    assert sorted(m["to"] for m in messages) == ["+15550000001", "+15550000001", "+15550000002"]
+    assert sorted(m["idempotencyKey"] for m in messages) == ["episode-story-n1", "episode-story-n2", "episode-story-n3"]
+    for m in messages:
+        assert "My First Job" in m["body"] and "file://" in m["body"] and "podcast.mp3" in m["body"]
+
+    again = runner.start("daily_podcasts", {})
+    republished = runner.start("generate_podcast", {"storyId": "story-n1"}, name="podcast-again-n1")
+
+    assert again.output["selected"] == 0
+    assert republished.status == "SUCCEEDED", (republished.error, republished.cause)
+    assert len(outbox.messages()) == 3  # type: ignore[attr-defined]

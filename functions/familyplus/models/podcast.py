@@ -83,7 +83,15 @@ class PublishPodcastEvent(WireModel):
     seconds: float = Field(ge=0.0)
 
 
+#: An episode notice's row: claimed (`sending`), then `sent` or `failed` (nothing sent: may be claimed again).
+NoticeStatus = Literal["sending", "sent", "failed"]
+#: What publishing told the family: sent now; already told (a re-run); no recipient on file; the notifier
+#: refused it (recorded, the episode stays published); or sent with no answer (never re-sent: in doubt).
+NotifyOutcome = Literal["sent", "already_sent", "no_recipient", "failed", "in_doubt"]
+
+
 class PublishPodcastOutput(WireModel):
     story_id: StoryId
     podcast_key: MediaKey
     seconds: float
+    notified: NotifyOutcome = "no_recipient"

@@ -86,3 +86,19 @@ def test_publish_records_key_and_duration_on_the_story(tmp_path: Path) -> None:
     unknown = PublishPodcastEvent(story_id="story-nope", podcast_key="p.mp3", seconds=1)
     with pytest.raises(NotFoundError):
         publish_podcast.run(unknown, AudioPorts(store=store))
+
+
+def test_the_script_never_says_the_summary_twice() -> None:
+    """Given an extractive summary (two sentences of the narrative, not next to each other) that is also a
+    quote, the intro does not read it and the quotes segment skips it: the story segment says it once."""
+    first, second = "He always told me that hard work is its own reward.", "I learned to be patient."
+    story = STORY.model_copy(update={"summary": f"{first} {second}"})
+    quotes = [
+        Quote(text=first, start=0, end=len(first), score=0.95),
+        Quote(text="I still bake his cinnamon rolls every winter for the whole family.", start=0, end=10, score=0.5),
+    ]
+    script = TemplatePodcastWriter().write(story, quotes)
+    everything = " ".join(s.text for s in script.segments)
+    assert everything.count("hard work is its own reward") == 1
+    assert everything.count("I learned to be patient") == 1
+    assert "cinnamon rolls every winter" in script.segments[-2].text

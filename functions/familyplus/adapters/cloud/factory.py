@@ -107,6 +107,12 @@ class CloudAdapters:
         return SupabaseFamilyDirectory(self.supabase)
 
     @cached_property
+    def episode_notices(self) -> Any:
+        from familyplus.adapters.cloud.supabase_episode_notices import SupabaseEpisodeNotices
+
+        return SupabaseEpisodeNotices(self.supabase)
+
+    @cached_property
     def quote_ledger(self) -> Any:
         from familyplus.adapters.cloud.supabase_daily_quotes import SupabaseQuoteLedger
 

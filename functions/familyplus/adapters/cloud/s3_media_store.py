@@ -103,3 +103,16 @@ class S3MediaStore:
         if self.fetcher is None:
             raise PermanentError(f"refused URL {url!r}: fetching URLs is not configured (no allowed hosts)")
         return self.fetcher.fetch(url, workdir / download_name(url), max_bytes=max_bytes)
+
+    def share_url(self, key: str, *, expires_s: int) -> str:
+        """A presigned GET URL (signed locally, no AWS call). Signed in a Lambda it stops working when the
+        role's session credentials expire (hours), whatever `expires_s` says: AWS caps it there."""
+        url: str = self._call(
+            key,
+            "share",
+            self.client.generate_presigned_url,
+            ClientMethod="get_object",
+            Params={"Bucket": self.bucket, "Key": self.object_key(key)},
+            ExpiresIn=expires_s,
+        )
+        return url

@@ -66,3 +66,7 @@ class LocalMediaStore:
         if self.fetcher is None:
             raise PermanentError(f"refused URL {url!r}: fetching URLs is not configured (no allowed hosts)")
         return self.fetcher.fetch(url, workdir / download_name(url), max_bytes=max_bytes)
+
+    def share_url(self, key: str, *, expires_s: int) -> str:
+        """The stored file's URI: on one machine a local path is the link (it does not expire)."""
+        return self.path_for(key).as_uri()

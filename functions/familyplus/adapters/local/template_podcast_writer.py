@@ -56,12 +56,18 @@ class TemplatePodcastWriter:
             raise PermanentError(f"story {story.id!r} has no narrative to read")
         parts: list[tuple[SegmentKind, Voice, str]] = []
         intro = f"Welcome to {self.show_name}, where families keep their stories. Today's story: {story.title}."
-        summary = normalize_space(story.summary)
-        if summary and summary not in narrative:
-            intro += f" {summary}"
+        # The intro says what the story will not: an extractive summary is sentences of the narrative, so
+        # only summary sentences the narrative does not contain are read here (a cloud summary, usually).
+        flat = normalize_space(narrative)
+        fresh = [normalize_space(x.text) for x in sentences(story.summary) if normalize_space(x.text) not in flat]
+        if fresh:
+            intro += " " + " ".join(fresh)
         parts.append(("intro", "host", intro))
         parts += [("story", "narrator", piece) for piece in _pieces(narrative, self.max_segment_chars)]
-        chosen = sorted(quotes, key=lambda q: -q.score)[: self.max_quotes]
+        # Quotes the summary already is would be heard a third time: the quotes segment keeps the others.
+        in_summary = normalize_space(story.summary)
+        candidates = [q for q in quotes if normalize_space(q.text) not in in_summary]
+        chosen = sorted(candidates, key=lambda q: -q.score)[: self.max_quotes]
         if chosen:
             lines = [f"“{normalize_space(q.text)}”" for q in sorted(chosen, key=lambda q: q.start)]
             lead = "A few words worth keeping, in their own voice." if len(lines) > 1 else "Words worth keeping."
