@@ -51,6 +51,8 @@ from familyplus_local.recordings import RecordingNotFoundError, local_path, stor
 from familyplus_local.runtime.runner import ExecutionExistsError, LocalRunner
 
 PROCESS = "process_response"
+#: Executions the intake runs at the same time.
+DEFAULT_WORKERS = 2
 
 
 class IntakeBody(BaseModel):
@@ -130,7 +132,7 @@ class Accepted(BaseModel):
 class Intake:
     """Starts executions on a bounded pool and remembers the ones not yet persisted."""
 
-    def __init__(self, runner: LocalRunner, *, workers: int = 2) -> None:
+    def __init__(self, runner: LocalRunner, *, workers: int = DEFAULT_WORKERS) -> None:
         self.runner = runner
         self.pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="intake")
         self._lock = threading.Lock()
@@ -197,7 +199,7 @@ class Intake:
 def create_app(
     runner: LocalRunner,
     *,
-    workers: int = 2,
+    workers: int = DEFAULT_WORKERS,
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
     requests_per_minute: int = DEFAULT_REQUESTS_PER_MINUTE,
 ) -> FastAPI:

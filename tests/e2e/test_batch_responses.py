@@ -112,11 +112,10 @@ def test_local_batch_command_can_take_the_distributed_map_path(
 ) -> None:
     from typer.testing import CliRunner
 
-    from familyplus_local import ops_cli
-    from familyplus_local.cli import app
+    from familyplus_local.cli import app, common
 
     runner = make_runner()
-    monkeypatch.setattr(ops_cli, "_runner", lambda verbose=False: runner)
+    monkeypatch.setattr(common, "runner", lambda verbose=False: runner)
     monkeypatch.setenv("COLUMNS", "200")  # not console.width: that would pin the width for later tests
     bad = {k: v for k, v in response("d2").items() if k != "text"}
     path = tmp_path / "batch.jsonl"

@@ -17,8 +17,7 @@ from typer.testing import CliRunner
 
 from familyplus.adapters.local.template_podcast_writer import TemplatePodcastWriter
 from familyplus.errors import PermanentError
-from familyplus_local import ops_cli
-from familyplus_local.cli import app
+from familyplus_local.cli import app, common
 from familyplus_local.runtime.runner import LocalRunner
 from familyplus_local.runtime.workflows import statemachines_dir
 from tests.support import response
@@ -181,7 +180,7 @@ def test_schedule_run_daily_podcasts_triggers_the_workflow_by_hand(
 ) -> None:
     runner = make_runner(speech=ToneSpeech())
     make_stories(runner, "s1", "s2")
-    monkeypatch.setattr(ops_cli, "_runner", lambda verbose=False: runner)
+    monkeypatch.setattr(common, "runner", lambda verbose=False: runner)
     cli = CliRunner()
 
     result = cli.invoke(app, ["schedule", "run", "daily-podcasts", "--limit", "1"])

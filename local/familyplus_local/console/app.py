@@ -29,11 +29,11 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 from fastapi.templating import Jinja2Templates
 
 from familyplus.catalog import STAGES, WORKFLOWS
-from familyplus_local.aws_ops import redrive_refusal
 from familyplus_local.console import charts, views
 from familyplus_local.console.backend import ActionRefusedError, ConsoleBackend
 from familyplus_local.console.filters import ExecutionFilter, FilterError
 from familyplus_local.executor import AmbiguousExecutionError, Execution, ExecutionNotFoundError
+from familyplus_local.ops.executions import redrive_refusal
 
 PAGE_SIZE = 25
 TOKEN_COOKIE = "familyplus_console_token"

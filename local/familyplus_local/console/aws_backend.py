@@ -14,10 +14,10 @@ from typing import Any
 
 from familyplus.catalog import WORKFLOWS
 from familyplus_local.aws_clients import region_from_arn
-from familyplus_local.aws_ops import redrive_refusal
 from familyplus_local.console.backend import ActionRefusedError
 from familyplus_local.console.filters import ExecutionFilter
 from familyplus_local.executor import Execution, ExecutionNotFoundError
+from familyplus_local.ops.executions import redrive_refusal
 from familyplus_local.stepfunctions_history import execution_from_stepfunctions
 
 PROCESS_SUFFIX = "-process-response"

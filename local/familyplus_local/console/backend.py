@@ -14,9 +14,9 @@ from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from familyplus.catalog import WORKFLOWS
-from familyplus_local.aws_ops import redrive_refusal
 from familyplus_local.console.filters import ExecutionFilter
 from familyplus_local.executor import Execution, ExecutionNotRunningError
+from familyplus_local.ops.executions import redrive_refusal
 from familyplus_local.runtime.runner import LocalRunner
 from familyplus_local.runtime.workflows import statemachines_dir
 

@@ -14,8 +14,8 @@ import pytest
 from fastapi.testclient import TestClient
 from moto import mock_aws
 
-from familyplus_local.aws_batch import AwsBatchOptions, run_aws_batch
-from familyplus_local.batch import run_batch
+from familyplus_local.ops.batch.aws import AwsBatchOptions, run_aws_batch
+from familyplus_local.ops.batch.local import run_batch
 from familyplus_local.recordings import local_path, with_stored_recording
 from familyplus_local.runtime.workflows import samples_dir
 from familyplus_local.serve import create_app

@@ -13,16 +13,15 @@ import pytest
 from moto import mock_aws
 from typer.testing import CliRunner
 
-from familyplus_local import ops_cli
-from familyplus_local.aws_batch import (
+from familyplus_local.cli import app, common
+from familyplus_local.ops.batch.aws import (
     AwsBatchOptions,
     BatchConfigurationError,
     TokenBucket,
     batch_state_machine_arn,
-    manifest_bytes,
     run_aws_batch,
 )
-from familyplus_local.cli import app
+from familyplus_local.ops.batch.lines import manifest_bytes
 from tests.support import response
 
 REGION = "us-east-1"
@@ -89,8 +88,8 @@ def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, Any]]:
             )["stateMachineArn"]
             for name in ("process-response", "batch-responses")
         }
-        monkeypatch.setattr(ops_cli, "stepfunctions_client", lambda: sfn)
-        monkeypatch.setattr(ops_cli, "s3_client", lambda: s3)
+        monkeypatch.setattr(common, "stepfunctions_client", lambda: sfn)
+        monkeypatch.setattr(common, "s3_client", lambda: s3)
         yield {"sfn": sfn, "s3": s3, **arns}
 
 

@@ -13,9 +13,9 @@ from botocore.stub import Stubber
 from moto import mock_aws
 from typer.testing import CliRunner
 
-from familyplus_local import ops_cli
-from familyplus_local.aws_ops import StepFunctionsOps, redrive_refusal
-from familyplus_local.cli import app
+from familyplus_local.cli import app, common
+from familyplus_local.ops.executions import redrive_refusal
+from familyplus_local.ops.stepfunctions import StepFunctionsExecutions
 
 REGION = "us-east-1"
 DEFINITION = json.dumps({"StartAt": "Done", "States": {"Done": {"Type": "Succeed"}}})
@@ -34,7 +34,7 @@ def sfn(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Any, str]]:
         arn = client.create_state_machine(
             name="process_response", definition=DEFINITION, roleArn="arn:aws:iam::123456789012:role/sfn"
         )["stateMachineArn"]
-        monkeypatch.setattr(ops_cli, "stepfunctions_client", lambda: client)
+        monkeypatch.setattr(common, "stepfunctions_client", lambda: client)
         yield client, arn
 
 
@@ -45,7 +45,7 @@ def test_list_filters_by_status_and_show_prints_history(sfn: tuple[Any, str]) ->
     execution_arn = arn.replace(":stateMachine:", ":execution:") + ":response-b"
     client.stop_execution(executionArn=execution_arn, error="Boom", cause="test")
 
-    ops = StepFunctionsOps(client, arn)
+    ops = StepFunctionsExecutions(client, arn)
     aborted = ops.list_executions(status="ABORTED")
     assert [e.name for e in aborted] == ["response-b"]
     assert {e.name for e in ops.list_executions(since=datetime.now(UTC) - timedelta(hours=1))} == {
@@ -113,7 +113,7 @@ def test_bulk_redrive_calls_redrive_execution_for_each_match(monkeypatch: pytest
             {"stateMachineArn": arn, "maxResults": 1000, "statusFilter": "FAILED"},
         )
         stub.add_response("redrive_execution", {"redriveDate": now}, {"executionArn": executions[0]["executionArn"]})
-        monkeypatch.setattr(ops_cli, "stepfunctions_client", lambda: client)
+        monkeypatch.setattr(common, "stepfunctions_client", lambda: client)
         result = CliRunner().invoke(
             app, ["redrive", "--aws", "--state-machine-arn", arn, "--status", "FAILED", "--since", "30d"]
         )
@@ -133,7 +133,7 @@ def test_redrive_refusal_rules() -> None:
 def test_stop_aborts_a_running_execution(sfn: tuple[Any, str]) -> None:
     client, arn = sfn
     client.start_execution(stateMachineArn=arn, name="response-s", input="{}")
-    ops = StepFunctionsOps(client, arn)
+    ops = StepFunctionsExecutions(client, arn)
     stopped = ops.stop("response-s", cause="operator")
     assert stopped.tzinfo is not None
-    assert ops.describe("response-s")["status"] == "ABORTED"
+    assert ops.describe_execution("response-s")["status"] == "ABORTED"

@@ -13,9 +13,8 @@ from typer.testing import CliRunner
 
 from familyplus.adapters.local.lexicon_tagger import LexiconValueTagger
 from familyplus.errors import PermanentError
-from familyplus_local import ops_cli
-from familyplus_local.batch import run_batch
-from familyplus_local.cli import app
+from familyplus_local.cli import app, common
+from familyplus_local.ops.batch.local import run_batch
 from familyplus_local.runtime.runner import LocalRunner
 from tests.support import response
 
@@ -73,7 +72,7 @@ def test_batch_command_exits_non_zero_and_prints_the_failures(
     make_runner: Callable[..., LocalRunner], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     runner = make_runner()
-    monkeypatch.setattr(ops_cli, "_runner", lambda verbose=False: runner)
+    monkeypatch.setattr(common, "runner", lambda verbose=False: runner)
     path = tmp_path / "b.jsonl"
     path.write_text(json.dumps(response("c1")) + "\n{oops\n", encoding="utf-8")
     result = CliRunner().invoke(app, ["batch", str(path), "--concurrency", "1"])
@@ -86,7 +85,7 @@ def test_bulk_redrive_dry_run_lists_exactly_the_failed_then_redrives_them(
 ) -> None:
     tagger = SwitchableTagger()
     runner = make_runner(tagger=tagger)
-    monkeypatch.setattr(ops_cli, "_runner", lambda verbose=False: runner)
+    monkeypatch.setattr(common, "runner", lambda verbose=False: runner)
     assert runner.start("process_response", response("ok1"), name="response-ok1").status == "SUCCEEDED"
     tagger.broken = True  # the fault
     for rid in ("bad1", "bad2"):
@@ -128,7 +127,7 @@ def test_bad_inputs_are_refused_with_the_rule() -> None:
     ("text", "seconds"), [("30m", 1800), ("24h", 86400), ("7d", 604800), ("2w", 1209600), ("90s", 90)]
 )
 def test_parse_duration(text: str, seconds: int) -> None:
-    assert ops_cli.parse_duration(text).total_seconds() == seconds
+    assert common.parse_duration(text).total_seconds() == seconds
 
 
 def _now() -> Any:

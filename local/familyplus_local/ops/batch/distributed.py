@@ -14,9 +14,13 @@ from pathlib import Path
 from typing import Any
 
 from familyplus.models.keys import BATCH_MANIFEST_PREFIX
-from familyplus_local.aws_batch import DEFAULT_TOLERATED_FAILURE_PERCENTAGE, manifest_bytes
-from familyplus_local.batch import LineResult, parse_lines
 from familyplus_local.executor import Execution
+from familyplus_local.ops.batch.lines import (
+    DEFAULT_TOLERATED_FAILURE_PERCENTAGE,
+    LineResult,
+    manifest_bytes,
+    parse_lines,
+)
 from familyplus_local.runtime.runner import Listener, LocalRunner
 
 #: The local bucket for manifests and result files (a folder under <data_dir>/s3).

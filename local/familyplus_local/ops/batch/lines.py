@@ -1,33 +1,24 @@
-"""`familyplus batch FILE.jsonl`: one process_response input per line, a bounded number at a time.
-
-Each line is parsed and validated on its own: a malformed line is reported with its number and reason and
-never stops the batch. Executions are named `response-<responseId>`, so re-running a batch file does not
-process a response twice (the earlier execution is reported). Concurrency is bounded (default 2) so a
-batch cannot take every worker from interactive runs (`familyplus serve`, `familyplus run`).
-"""
+"""The lines of a batch file (JSON lines, one process_response input per line), parsed and validated one by
+one: a malformed line is reported with its number and reason and never stops the batch. The valid lines of a
+large batch become a manifest for the batch_responses Distributed Map (on AWS, or locally with
+`--distributed`)."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor, as_completed
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
 
 from familyplus.handlers._lambda import describe_validation
-from familyplus.models.keys import execution_name
 from familyplus.models.response import ProcessResponseInput
-from familyplus_local.executor import SubjectBusyError
 from familyplus_local.recordings import Put, RecordingNotFoundError, with_stored_recording
-from familyplus_local.runtime.runner import ExecutionExistsError, LocalRunner
 
-PROCESS = "process_response"
+#: batch_responses fails only when more than this percentage of its lines failed (its ASL default too).
+DEFAULT_TOLERATED_FAILURE_PERCENTAGE = 5.0
 
 
 @dataclass(frozen=True)
@@ -129,58 +120,8 @@ def _one(number: int, data: Any, put: Put | None, path: Path) -> Iterator[dict[s
         yield LineResult(number, False, response_id=response_id, reason=describe_validation(exc))
 
 
-def _process(runner: LocalRunner, number: int, payload: dict[str, Any]) -> LineResult:
-    response_id = str(payload["responseId"])
-    try:
-        execution = runner.start_or_resume(PROCESS, payload, name=execution_name(response_id))
-    except (ExecutionExistsError, SubjectBusyError) as exc:
-        return LineResult(number, False, response_id=response_id, reason=str(exc))
-    except Exception as exc:  # one line's surprise must not stop the batch: report it against the line
-        return LineResult(number, False, response_id=response_id, reason=f"{type(exc).__name__}: {exc}")
-    if execution.status != "SUCCEEDED":
-        return LineResult(
-            number,
-            False,
-            response_id=response_id,
-            execution=execution.name,
-            reason=f"{execution.status}: {execution.error}: {execution.cause}",
-        )
-    return LineResult(number, True, response_id=response_id, execution=execution.name)
-
-
-def run_batch(
-    runner: LocalRunner, path: Path, *, concurrency: int = 2, console: Console | None = None
-) -> list[LineResult]:
-    """Process every line; results in line order."""
-    if concurrency < 1:
-        raise ValueError("concurrency must be at least 1")
-    parsed = list(parse_lines(path, runner.adapters.media.put))
-    results: list[LineResult] = [item for _, item in parsed if isinstance(item, LineResult)]
-    todo = [(number, item) for number, item in parsed if not isinstance(item, LineResult)]
-    progress = Progress(
-        TextColumn("[bold]batch"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TextColumn("{task.fields[last]}"),
-        TimeElapsedColumn(),
-        console=console,
-        disable=console is None,
-    )
-    with progress, ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="batch") as pool:
-        task = progress.add_task("batch", total=len(parsed), completed=len(results), last="")
-        futures = [pool.submit(_process, runner, number, payload) for number, payload in todo]
-        for future in as_completed(futures):
-            result = future.result()
-            results.append(result)
-            progress.update(task, advance=1, last=f"line {result.line} {'ok' if result.ok else 'FAILED'}")
-    return sorted(results, key=lambda r: r.line)
-
-
-def summary_table(results: list[LineResult]) -> Table:
-    failed = [r for r in results if not r.ok]
-    table = Table(title=f"batch: {len(results) - len(failed)} succeeded, {len(failed)} failed", title_justify="left")
-    for column in ("line", "response", "execution", "reason"):
-        table.add_column(column)
-    for r in failed:
-        table.add_row(str(r.line), r.response_id or "—", r.execution or "—", r.reason or "")
-    return table
+def manifest_bytes(payloads: Sequence[dict[str, Any]]) -> bytes:
+    """One JSON object per line, keys sorted: the same inputs always make the same bytes (and hash)."""
+    return "".join(
+        json.dumps(p, sort_keys=True, separators=(",", ":"), ensure_ascii=False) + "\n" for p in payloads
+    ).encode("utf-8")

@@ -1,53 +1,26 @@
-"""`familyplus`: run the pipeline locally and operate it like the Step Functions console.
-
-familyplus run --text "…" | --text-file F | --audio FILE [--family ID] [--prompt "…"] [--podcast]
-familyplus podcast STORY_ID|RESPONSE_ID | story RESPONSE_ID
-familyplus executions list [--status FAILED] [--since 24h] [--workflow …] [--aws] | executions show ID
-familyplus redrive ID | redrive --status FAILED --since 24h [--dry-run] [--aws]
-familyplus serve | batch FILE.jsonl [--distributed | --aws] | families add/list
-familyplus schedule run daily-quote [--at …] | schedule run daily-podcasts [--limit N]
-familyplus search "query"
-familyplus demo
-"""
+"""Processing responses here: `run` (one typed answer or recording), `podcast`, `story`, `search` and `demo`
+(the bundled samples end to end), and how a processed response is shown."""
 
 from __future__ import annotations
 
 import json
-import sys
 import uuid
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
-from familyplus.errors import ConfigurationError, NotFoundError
+from familyplus.errors import NotFoundError
 from familyplus.models.base import MAX_TEXT_CHARS
 from familyplus.models.keys import execution_name, story_id_for
-from familyplus.settings import SEED_ENV_FILE, env_file
-from familyplus_local import ops_cli
+from familyplus_local.cli import common
+from familyplus_local.cli.common import Verbose
 from familyplus_local.display import LiveProgress, console, history_table, print_story
 from familyplus_local.executor import Execution
 from familyplus_local.runtime.runner import LocalRunner
 from familyplus_local.runtime.workflows import samples_dir
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
-executions_app = typer.Typer(no_args_is_help=True, help="Inspect executions (like the Step Functions console).")
-app.add_typer(executions_app, name="executions")
-
 PROCESS = "process_response"
-Verbose = Annotated[bool, typer.Option("--verbose", "-v", help="Show the handlers' Powertools logs.")]
-
-
-def _fail(message: str) -> typer.Exit:
-    console.print(f"[bold red]error:[/] {message}")
-    return typer.Exit(code=2)
-
-
-def _runner(verbose: bool = False) -> LocalRunner:
-    try:
-        return LocalRunner(verbose=verbose)
-    except ConfigurationError as exc:
-        raise _fail(str(exc)) from exc
 
 
 def process(runner: LocalRunner, payload: dict[str, Any]) -> Execution:
@@ -88,14 +61,13 @@ def podcast_path(runner: LocalRunner, key: str) -> Path:
 def upload_recording(runner: LocalRunner, response_id: str, recording: Path) -> str:
     """Copy a recording into the local media store; its key becomes the response's `audioKey`."""
     if not recording.is_file():
-        raise _fail(f"--audio {recording}: no such file")
+        raise common.fail(f"--audio {recording}: no such file")
     suffix = "".join(ch for ch in recording.suffix.lower() if ch.isalnum() or ch == ".")[:8]
     key = f"uploads/{response_id}/recording{suffix}"
     runner.adapters.media.put(key, recording)
     return key
 
 
-@app.command()
 def run(
     text: Annotated[str | None, typer.Option(help="The answer's text.")] = None,
     text_file: Annotated[Path | None, typer.Option(help="Read the answer's text from this file.")] = None,
@@ -108,13 +80,13 @@ def run(
 ) -> None:
     """Process one response (text or recording) end to end and print its story."""
     if sum(x is not None for x in (text, text_file, audio)) != 1:
-        raise _fail("give exactly one of --text, --text-file or --audio")
+        raise common.fail("give exactly one of --text, --text-file or --audio")
     if text_file is not None:
         try:
             text = text_file.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as exc:
-            raise _fail(f"cannot read --text-file {text_file}: {exc}") from exc
-    runner = _runner(verbose)
+            raise common.fail(f"cannot read --text-file {text_file}: {exc}") from exc
+    runner = common.runner(verbose)
     payload: dict[str, Any] = {
         "responseId": response_id or f"r-{uuid.uuid4().hex[:12]}",
         "familyId": family,
@@ -134,18 +106,17 @@ def run(
         raise typer.Exit(code=1)
 
 
-@app.command()
 def podcast(
     story_or_response: Annotated[str, typer.Argument(help="A story id (story-…) or the id of a processed response.")],
     verbose: Verbose = False,
 ) -> None:
     """Make (or remake) the podcast episode of a story: script, speech per segment, one MP3."""
-    runner = _runner(verbose)
+    runner = common.runner(verbose)
     story_id = story_or_response if story_or_response.startswith("story-") else story_id_for(story_or_response)
     try:
         story = runner.adapters.store.get_story(story_id)
     except NotFoundError as exc:
-        raise _fail(str(exc)) from exc
+        raise common.fail(str(exc)) from exc
     console.print(f"[bold]▶ generate_podcast[/] {story.id}")
     execution = runner.start(
         "generate_podcast",
@@ -162,58 +133,6 @@ def podcast(
     )
 
 
-# Operations commands (issue 5) live in ops_cli: local database or, with --aws, Step Functions.
-executions_app.command("list")(ops_cli.executions_list)
-executions_app.command("show")(ops_cli.executions_show)
-app.command()(ops_cli.redrive)
-app.command()(ops_cli.serve)
-app.command()(ops_cli.batch)
-app.add_typer(ops_cli.schedule_app, name="schedule")
-app.add_typer(ops_cli.families_app, name="families")
-
-
-@app.command("console")
-def console_command(
-    host: Annotated[str, typer.Option(help="Interface to listen on (beyond 127.0.0.1 a --token is required).")] = (
-        "127.0.0.1"
-    ),
-    port: Annotated[int, typer.Option(help="TCP port.")] = 8788,
-    token: Annotated[
-        str | None,
-        typer.Option(envvar="FAMILYPLUS_CONSOLE_TOKEN", help="Required by every request (needed off 127.0.0.1)."),
-    ] = None,
-    aws: ops_cli.Aws = False,
-    state_machine_arn: ops_cli.StateMachineArn = None,
-    verbose: Verbose = False,
-) -> None:
-    """The operations console in the browser: executions, their graphs, redrive/stop, metrics, workflows.
-    Local executions, or with --aws those of the deployed stack (from its process_response ARN)."""
-    from familyplus_local.aws_clients import AwsSetupError, client
-    from familyplus_local.console.aws_backend import AwsConsoleBackend
-    from familyplus_local.console.backend import ConsoleBackend, LocalConsoleBackend
-    from familyplus_local.console.server import ConsoleSecurityError, check_binding, run_console
-
-    try:
-        check_binding(host, token)
-    except ConsoleSecurityError as exc:
-        raise _fail(str(exc)) from exc
-    backend: ConsoleBackend
-    if aws:
-        if not state_machine_arn:
-            raise _fail("--aws needs --state-machine-arn (process_response's) or FAMILYPLUS_STATE_MACHINE_ARN")
-        try:
-            backend = AwsConsoleBackend(client("stepfunctions", state_machine_arn), state_machine_arn)
-        except AwsSetupError as exc:
-            raise _fail(str(exc)) from exc
-    else:
-        backend = LocalConsoleBackend(_runner(verbose))
-    try:
-        run_console(backend, host=host, port=port, token=token)
-    finally:
-        backend.close()
-
-
-@app.command()
 def search(
     query: str,
     family: Annotated[str | None, typer.Option(help="Only this family's responses.")] = None,
@@ -222,7 +141,7 @@ def search(
     """Search processed responses by meaning; each hit shows the sentence that matched."""
     from familyplus.search import search as search_responses
 
-    runner = _runner()
+    runner = common.runner()
     hits = search_responses(query, runner.adapters, family_id=family, limit=limit)
     if not hits:
         console.print("no matching story (nothing processed yet? try `familyplus demo`)")
@@ -231,15 +150,14 @@ def search(
         console.print(f"       [dim]matched:[/] “{hit.why}”", soft_wrap=True)
 
 
-@app.command()
 def story(response_id: str) -> None:
     """Print the story of a processed response."""
-    runner = _runner()
+    runner = common.runner()
     store = runner.adapters.store
     try:
         record = store.get_story(story_id_for(response_id))
     except NotFoundError as exc:
-        raise _fail(str(exc)) from exc
+        raise common.fail(str(exc)) from exc
     print_story(
         record, store.list_value_tags(response_id), store.list_wisdom(response_id), store.list_quotes(record.id)
     )
@@ -260,10 +178,9 @@ SAMPLE_RECORDING = {
 }
 
 
-@app.command()
 def demo(verbose: Verbose = False) -> None:
     """Process the bundled sample responses end to end, offline, and show the results."""
-    runner = _runner(verbose)
+    runner = common.runner(verbose)
     console.print(f"[dim]local profile · database {runner.settings.database_path} · text cap {MAX_TEXT_CHARS}[/]")
     recording = dict(SAMPLE_RECORDING)
     recording["audioKey"] = upload_recording(
@@ -283,14 +200,3 @@ def demo(verbose: Verbose = False) -> None:
     search("marriage ceremony", family=None, limit=3)
     if failures:
         raise typer.Exit(code=1)
-
-
-def main() -> None:
-    found = env_file()
-    if found is not None and found.name == SEED_ENV_FILE:
-        # The seed kept its local variables in .dev.vars: read them, and say so (a .env would win).
-        print(f"note: no .env here, reading {SEED_ENV_FILE} (the seed's variables file)", file=sys.stderr)
-    try:
-        app()
-    except KeyboardInterrupt:
-        sys.exit(130)

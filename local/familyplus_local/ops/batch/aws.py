@@ -13,7 +13,7 @@
   a Distributed Map, 5 at a time, tolerating a percentage of failed lines. The execution is named after the
   manifest's hash (`batch-<sha256 prefix>`): submitting the same file twice starts one batch.
 
-Invalid lines are reported with their number and never sent (`batch.parse_lines`, the local command's parser).
+Invalid lines are reported with their number and never sent (`lines.parse_lines`, the local command's parser).
 """
 
 from __future__ import annotations
@@ -27,17 +27,20 @@ from pathlib import Path
 from typing import Any
 
 from familyplus.client import ExecutionConflictError, start_processing
-from familyplus.models.keys import BATCH_MANIFEST_PREFIX, BATCH_RESULTS_PREFIX
+from familyplus.models.keys import BATCH_MANIFEST_PREFIX
 from familyplus.models.response import ProcessResponseInput
-from familyplus_local.batch import LineResult, parse_lines, summary_table
+from familyplus_local.ops.batch.lines import (
+    DEFAULT_TOLERATED_FAILURE_PERCENTAGE,
+    LineResult,
+    manifest_bytes,
+    parse_lines,
+)
 from familyplus_local.recordings import RecordingNotFoundError
 
 #: Above this many lines a batch goes through S3 and the Distributed Map instead of one call per line.
 DEFAULT_THRESHOLD = 100
 #: Client-side StartExecution rate (per second) for the per-line path.
 DEFAULT_RATE = 2.0
-#: batch_responses fails only when more than this percentage of its lines failed (its ASL default too).
-DEFAULT_TOLERATED_FAILURE_PERCENTAGE = 5.0
 PROCESS_SUFFIX = "-process-response"
 BATCH_SUFFIX = "-batch-responses"
 
@@ -173,13 +176,6 @@ def start_each(
     return results, slept
 
 
-def manifest_bytes(payloads: Sequence[dict[str, Any]]) -> bytes:
-    """One JSON object per line, keys sorted: the same inputs always make the same bytes (and hash)."""
-    return "".join(
-        json.dumps(p, sort_keys=True, separators=(",", ":"), ensure_ascii=False) + "\n" for p in payloads
-    ).encode("utf-8")
-
-
 def submit_manifest(
     payloads: Sequence[dict[str, Any]],
     *,
@@ -214,9 +210,6 @@ def submit_manifest(
         return ManifestSubmission(
             bucket, key, len(payloads), arn, started=False, status=str(existing.get("status", "RUNNING"))
         )
-
-
-# --- the command (`familyplus batch FILE --aws`, registered in ops_cli) ------------------------------------
 
 
 @dataclass(frozen=True)
@@ -282,49 +275,3 @@ def run_aws_batch(
         )
     report.results.sort(key=lambda r: r.line)
     return report
-
-
-def run_aws_batch_command(
-    path: Path,
-    options: AwsBatchOptions,
-    *,
-    sfn: Callable[[], Any],
-    s3: Callable[[], Any],
-    fail: Callable[[str], Exception],
-) -> None:
-    """The CLI around `run_aws_batch`: progress, summary, exit code 1 when a line failed."""
-    import typer
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
-    from familyplus_local.display import console
-
-    progress = Progress(
-        TextColumn("[bold]batch --aws"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=console
-    )
-    try:
-        with progress:
-            task = progress.add_task("start", total=None)
-            report = run_aws_batch(
-                path, options, sfn=sfn(), s3=s3, on_result=lambda _: progress.update(task, advance=1)
-            )
-    except BatchConfigurationError as exc:
-        raise fail(str(exc)) from exc
-    submission = report.submission
-    if submission is None:
-        started = [r for r in report.results if r.ok]
-        console.print(
-            f"{len(started)} execution(s) started or found (response-<id>), at most {options.rate:g}/s "
-            f"[dim](waited {report.slept:.1f} s for the rate limit)[/]"
-        )
-    else:
-        verb = "started (or already running)" if submission.started else f"ran before ({submission.status})"
-        console.print(
-            f"manifest s3://{submission.bucket}/{submission.key} ({submission.lines} lines, above "
-            f"--threshold {options.threshold}): batch_responses {verb}\n  {submission.execution_arn}\n"
-            f"  results: s3://{submission.bucket}/{BATCH_RESULTS_PREFIX}/<map run id>/ when it ends; "
-            f"follow it with `familyplus executions show {submission.execution_arn} --aws "
-            "--state-machine-arn <batch_responses ARN>`"
-        )
-    console.print(summary_table(report.results))
-    if report.failed:
-        raise typer.Exit(code=1)

@@ -1,47 +1,29 @@
-"""The operations CLI's `--aws` side: list, show and redrive Step Functions executions through boto3.
-
-Redrive eligibility is AWS's (RedriveExecution): Standard workflows only, executions whose status is FAILED,
-ABORTED or TIMED_OUT, started within the last 14 days (and under 1000 redrives). Bulk redrive selects only
-such executions and says why others were skipped.
-"""
+"""`ExecutionsBackend` on AWS: list, show and redrive Step Functions executions through boto3 (redrives run
+there). Redrive eligibility is AWS's own; see `executions`."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
-REDRIVABLE = ("FAILED", "ABORTED", "TIMED_OUT")
-REDRIVE_WINDOW = timedelta(days=14)
-
-
-@dataclass(frozen=True)
-class ExecutionSummary:
-    arn: str
-    name: str
-    workflow: str
-    status: str
-    start: datetime
-    stop: datetime | None = None
-    redrive_count: int = 0
-    error: str | None = None
-
-
-def redrive_refusal(status: str, start: datetime, now: datetime) -> str | None:
-    """Why AWS would refuse to redrive this execution, or None when it may be redriven."""
-    if status not in REDRIVABLE:
-        return f"status {status} (only {', '.join(REDRIVABLE)} can be redriven)"
-    if start < now - REDRIVE_WINDOW:
-        return "started more than 14 days ago (Step Functions redrives only the last 14 days)"
-    return None
+from familyplus_local.ops.executions import (
+    REDRIVE_RULE,
+    ExecutionSummary,
+    Listener,
+    Redriven,
+    RedriveRefusedError,
+    StepFunctionsDescription,
+)
 
 
 def _aware(moment: datetime) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
-class StepFunctionsOps:
+class StepFunctionsExecutions:
     """`client` is a boto3 `stepfunctions` client; `state_machine_arn` the workflow to operate on."""
+
+    columns: tuple[str, ...] = ("name", "workflow", "status", "started", "redrives")
 
     def __init__(self, client: Any, state_machine_arn: str) -> None:
         self.client = client
@@ -51,10 +33,25 @@ class StepFunctionsOps:
     def is_standard(self) -> bool:
         return self.client.describe_state_machine(stateMachineArn=self.state_machine_arn).get("type") != "EXPRESS"
 
+    def describe(self, execution_id: str) -> StepFunctionsDescription:
+        return StepFunctionsDescription(self.describe_execution(execution_id), self.history(execution_id))
+
+    def check_redrivable_workflow(self) -> None:
+        if not self.is_standard():
+            raise RedriveRefusedError(
+                f"{self.state_machine_arn} is an Express workflow: Step Functions cannot redrive it"
+            )
+
     def list_executions(
-        self, *, status: str | None = None, since: datetime | None = None, limit: int = 100
+        self,
+        *,
+        status: str | None = None,
+        since: datetime | None = None,
+        workflow: str | None = None,
+        limit: int = 100,
     ) -> list[ExecutionSummary]:
-        """Newest first (ListExecutions order); stops paging once executions are older than `since`."""
+        """Newest first (ListExecutions order); stops paging once executions are older than `since`. `workflow`
+        is not needed: the state machine ARN names the workflow."""
         kwargs: dict[str, Any] = {"stateMachineArn": self.state_machine_arn, "maxResults": min(limit, 1000)}
         if status:
             kwargs["statusFilter"] = status
@@ -89,7 +86,7 @@ class StepFunctionsOps:
         prefix = self.state_machine_arn.replace(":stateMachine:", ":execution:", 1)
         return f"{prefix}:{execution_id}"
 
-    def describe(self, execution_id: str) -> dict[str, Any]:
+    def describe_execution(self, execution_id: str) -> dict[str, Any]:
         result: dict[str, Any] = self.client.describe_execution(executionArn=self.arn_for(execution_id))
         return result
 
@@ -103,9 +100,14 @@ class StepFunctionsOps:
                 return events
             kwargs["nextToken"] = page["nextToken"]
 
-    def redrive(self, execution_id: str) -> datetime:
-        answer = self.client.redrive_execution(executionArn=self.arn_for(execution_id))
-        return _aware(answer["redriveDate"])
+    def redrive(self, execution_id: str, *, listener: Listener | None = None) -> Redriven:
+        """Ask Step Functions to redrive; the run goes on there (`listener` has nothing to follow here)."""
+        arn = self.arn_for(execution_id)
+        try:
+            answer = self.client.redrive_execution(executionArn=arn)
+        except Exception as exc:  # botocore ClientError etc.: AWS's own reason (e.g. ExecutionNotRedrivable)
+            raise RedriveRefusedError(str(exc), hint=REDRIVE_RULE) from exc
+        return Redriven(arn, _aware(answer["redriveDate"]))
 
     def stop(self, execution_id: str, *, cause: str = "stopped by request") -> datetime:
         """StopExecution: the execution ends ABORTED (redrivable within 14 days); returns the stop date.
