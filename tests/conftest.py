@@ -77,3 +77,13 @@ def wide_console(monkeypatch: pytest.MonkeyPatch) -> None:
     """Rich wraps at 80 columns under the test runner, which splits ids across lines: widen every test's
     console through COLUMNS. (Setting `console.width` would pin the shared console for every later test.)"""
     monkeypatch.setenv("COLUMNS", "200")
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """The reliability suites' counts (docs/reliability.md quotes them), when any of them ran."""
+    from tests.reliability.counts import COUNTS
+
+    if COUNTS:
+        terminalreporter.section("reliability")
+        for name, value in sorted(COUNTS.items()):
+            terminalreporter.write_line(f"{name}: {value}")

@@ -37,6 +37,9 @@ class Settings(BaseSettings):
     max_quotes: int = Field(default=5, ge=1, le=20)
     #: How many value tags a response keeps at most.
     max_tags: int = Field(default=5, ge=1, le=16)
+    #: Fault injection (local runtime), e.g. `tag_values=transient:2,embed=permanent,store=unavailable:3`;
+    #: empty: none. See `familyplus.faults` and docs/reliability.md.
+    faults: str = ""
 
     # --- cloud profile (adapters/cloud; README "Cloud configuration") ------------------------------------
     # The variables declared with `_env(...)` (keys, SUPABASE_URL, ...) may also come from one Secrets Manager

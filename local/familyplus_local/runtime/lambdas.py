@@ -11,6 +11,7 @@ repeat that work.
 from __future__ import annotations
 
 import importlib
+import json
 import os
 import time
 import uuid
@@ -19,6 +20,8 @@ from typing import TYPE_CHECKING, Any, cast
 
 from familyplus.bootstrap import Adapters
 from familyplus.catalog import STAGES, WORKFLOWS, StageSpec
+from familyplus.faults import FaultPlan, FunctionTimedOutError, UnavailableStore
+from familyplus_local.executor import TaskError
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -91,8 +94,9 @@ class UnknownFunctionError(LookupError):
 class LocalLambda:
     """`invoke(function_arn, payload)` for the executor: in-process handler calls with the given adapters."""
 
-    def __init__(self, adapters: Adapters) -> None:
-        self.adapters = adapters
+    def __init__(self, adapters: Adapters, *, faults: FaultPlan | None = None) -> None:
+        self.faults = faults if faults is not None else FaultPlan()
+        self.adapters: Adapters = _FaultyAdapters(adapters, self.faults) if self.faults.store else adapters  # type: ignore[assignment]
         # Keyed by function *name*, so any ARN form (local, or a test's us-east-1 ARN) resolves the same way.
         self._specs = {function_name(spec): spec for spec in STAGES}
         self._handlers: dict[str, Handler] = {}
@@ -115,5 +119,23 @@ class LocalLambda:
             memory_limit_in_mb=spec.memory_mb,
             timeout_s=spec.timeout_s,
         )
+        try:
+            self.faults.before(spec.name, spec.timeout_s)
+        except FunctionTimedOutError as exc:  # as Lambda reports a function that overran its timeout
+            raise TaskError(
+                exc.error_type, json.dumps({"errorType": exc.error_type, "errorMessage": str(exc)})
+            ) from exc
         # LocalContext has every attribute of Lambda's context that Powertools and the handlers read.
-        return handler(payload, cast("LambdaContext", context), adapters=self.adapters)
+        output = handler(payload, cast("LambdaContext", context), adapters=self.adapters)
+        return self.faults.after(spec.name, output)
+
+
+class _FaultyAdapters:
+    """The runner's adapters with the store replaced by one that fails as the fault plan says."""
+
+    def __init__(self, adapters: Adapters, faults: FaultPlan) -> None:
+        self._adapters = adapters
+        self.store = UnavailableStore(adapters.store, faults)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._adapters, name)

@@ -7,6 +7,7 @@ hands its adapters to the handlers it invokes (`LocalLambda`); nothing goes thro
 
 from __future__ import annotations
 
+import contextlib
 import json
 import threading
 import time
@@ -16,10 +17,13 @@ from datetime import UTC, datetime
 from typing import Any
 
 from familyplus import bootstrap
+from familyplus.faults import FaultPlan
 from familyplus.settings import Settings, load_settings
 from familyplus_local.executor import (
     ABORTED,
+    FAILED,
     RUNNING,
+    TIMED_OUT,
     Clock,
     DirectoryObjectStore,
     Execution,
@@ -41,6 +45,7 @@ from familyplus_local.runtime.lambdas import LocalLambda, prepare_environment, s
 from familyplus_local.runtime.workflows import WorkflowRegistry
 
 Listener = Callable[[HistoryEvent], None]
+_RUN_STARTS = ("ExecutionStarted", "ExecutionRedriven")
 
 
 class ExecutionExistsError(ValueError):
@@ -62,7 +67,7 @@ class LocalRunner:
         self.settings = settings or load_settings()
         self.adapters = adapters or bootstrap.Adapters(self.settings)
         self.clock = clock
-        self.lambdas = LocalLambda(self.adapters)
+        self.lambdas = LocalLambda(self.adapters, faults=FaultPlan.parse(self.settings.faults))
         self.executions = SqliteExecutionStore(self.settings.database_path)
         # This process owns the executions it starts: it renews their leases while they run, so that another
         # process can tell when it was killed and record them ABORTED (then redrivable).
@@ -225,7 +230,24 @@ class LocalRunner:
         finally:
             self._running.pop(arn, None)
         self.executions.save(execution)
+        self._record_uncaught_end(execution)
         return execution
+
+    def _record_uncaught_end(self, execution: Execution) -> None:
+        """An execution that ended FAILED, TIMED_OUT or ABORTED without passing through MarkFailed — a
+        States.Runtime error (which no Catch on States.ALL catches), the execution timeout, a stop — would
+        leave its response `processing` for ever. Record it as the Catch would have, with the same payload.
+        (On AWS an EventBridge rule on the execution's status change does this.)"""
+        if execution.status not in (FAILED, TIMED_OUT, ABORTED):
+            return
+        begin = max((i for i, e in enumerate(execution.history) if e.type in _RUN_STARTS), default=0)
+        if any(e.type == "TaskStateEntered" and e.state == "MarkFailed" for e in execution.history[begin:]):
+            return
+        if "MarkFailed" not in self.definition(execution.state_machine_name).states:
+            return
+        payload = {"input": execution.input, "error": execution.error, "cause": execution.cause}
+        with contextlib.suppress(Exception):  # best effort: the execution's own record stands regardless
+            self.lambdas.invoke(substitutions()["MarkFailedFunctionArn"], payload)
 
     def _start_child(self, arn: str, payload: Any, name: str | None, wait: bool) -> dict[str, Any]:
         """`states:startExecution` locally: the child runs in process, to its end, before the parent goes on."""
