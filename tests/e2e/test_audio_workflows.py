@@ -114,3 +114,56 @@ def test_audio_key_outside_the_store_is_refused_at_intake(audio_runner: Callable
         )
         assert (execution.status, execution.error) == ("FAILED", "PermanentError"), bad
         assert "audioKey" in (execution.cause or "")
+
+
+def test_quotes_of_a_recording_are_played_in_the_speakers_own_voice(
+    audio_runner: Callable[..., LocalRunner], tmp_path: Path
+) -> None:
+    """Given a recorded answer, the podcast's quote segments are clips of the recording at each quote's word
+    timings (checked by correlation against the source there), introduced by the host; the MP3 still meets
+    −16 LUFS ± 1."""
+    import wave
+
+    import numpy as np
+
+    from familyplus.models.keys import podcast_script_key, podcast_segment_key
+    from familyplus.models.podcast import PodcastScript
+
+    runner = audio_runner()
+    execution = runner.start("process_response", {**upload(runner, SAMPLE_RECORDING, "rec2"), "podcast": True})
+    assert execution.status == "SUCCEEDED", (execution.error, execution.cause)
+    media = runner.adapters.media
+    script = PodcastScript.model_validate_json(media.get_bytes(podcast_script_key("story-rec2")))
+    clips = [s for s in script.segments if s.voice == "speaker"]
+    assert clips, [(s.kind, s.voice) for s in script.segments]
+    lead = script.segments[script.segments.index(clips[0]) - 1]
+    assert lead.voice == "host" and lead.kind == "quotes"
+    transcript = runner.adapters.store.get_response("rec2").transcript or ""
+    assert all(c.text in transcript for c in clips)  # verbatim spans of the transcript
+
+    source = tmp_path / "source.wav"
+    FfmpegAudio().to_speech_wav(SAMPLE_RECORDING, source)
+
+    def samples(path: Path) -> tuple[np.ndarray, int]:
+        with wave.open(str(path), "rb") as reader:
+            data = np.frombuffer(reader.readframes(reader.getnframes()), dtype=np.int16).astype(np.float64)
+            return data, reader.getframerate()
+
+    original, rate = samples(source)
+    for clip in clips:
+        assert clip.clip is not None
+        segment = Path(media.path_for(podcast_segment_key("story-rec2", clip.index)))  # type: ignore[attr-defined]
+        cut, cut_rate = samples(segment)
+        assert cut_rate == rate
+        # Where in the source does the clip fit best? It must be at the quote's timestamps.
+        start = int(max(0.0, clip.clip.start - 0.12) * rate)
+        window = original[start : start + len(cut)]
+        middle = slice(len(cut) // 10, len(cut) - len(cut) // 10)  # past the fades
+        r = float(np.corrcoef(cut[middle], window[: len(cut)][middle])[0, 1])
+        elsewhere = original[(start + rate * 3) % max(len(original) - len(cut), 1) :][: len(cut)]
+        assert r > 0.99, r
+        if len(elsewhere) == len(cut):
+            assert abs(float(np.corrcoef(cut[middle], elsewhere[middle])[0, 1])) < 0.5
+    story = runner.adapters.store.get_story("story-rec2")
+    mp3 = Path(media.path_for(story.podcast_key or ""))  # type: ignore[attr-defined]
+    assert abs(FfmpegAudio().measure_loudness(mp3).integrated_lufs + 16.0) <= 1.0

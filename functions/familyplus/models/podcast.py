@@ -14,8 +14,17 @@ from familyplus.models.base import Id, StoryId, Value, WireModel
 from familyplus.models.keys import MediaKey
 
 SegmentKind = Literal["intro", "story", "quotes", "outro"]
-#: Logical voices of a podcast; each Speech adapter maps them to a concrete voice (config).
-Voice = Literal["host", "narrator"]
+#: Logical voices of a podcast; each Speech adapter maps them to a concrete voice (config). `speaker` is the
+#: family member's own recorded voice: a `clip` of the recording, never synthesised.
+Voice = Literal["host", "narrator", "speaker"]
+
+
+class Clip(Value):
+    """Where a quote was said: the recording (media key or URL) and seconds from its start."""
+
+    source: str = Field(min_length=1)
+    start: float = Field(ge=0.0)
+    end: float = Field(gt=0.0)
 
 
 class PodcastSegment(Value):
@@ -23,6 +32,7 @@ class PodcastSegment(Value):
     kind: SegmentKind
     voice: Voice
     text: str = Field(min_length=1)
+    clip: Clip | None = None
 
 
 class PodcastScript(Value):

@@ -70,7 +70,7 @@ class TemplatePodcastWriter:
         chosen = sorted(candidates, key=lambda q: -q.score)[: self.max_quotes]
         if chosen:
             lines = [f"“{normalize_space(q.text)}”" for q in sorted(chosen, key=lambda q: q.start)]
-            lead = "A few words worth keeping, in their own voice." if len(lines) > 1 else "Words worth keeping."
+            lead = "A few words worth keeping." if len(lines) > 1 else "Words worth keeping."
             parts.append(("quotes", "host", " ".join([lead, *lines])))
         parts.append(
             (
