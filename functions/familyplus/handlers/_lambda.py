@@ -8,6 +8,7 @@ with the stage name so `mark_failed` can record which stage failed.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from typing import Any, Protocol, TypeVar
 
@@ -74,6 +75,8 @@ def stage_handler(stage: str, run: Callable[[E, Any], O], event_model: type[E]) 
         metrics.add_dimension(name="stage", value=stage)
         ids = {k: event.get(k) for k in ("responseId", "storyId", "familyId") if isinstance(event, dict)}
         logger.append_keys(stage=stage, **ids)  # ids only: a family's words never go to the logs
+        started = time.monotonic()
+        logger.info("stage started")
         try:
             if adapters is None:
                 adapters = bootstrap.current()
@@ -86,6 +89,7 @@ def stage_handler(stage: str, run: Callable[[E, Any], O], event_model: type[E]) 
             logger.warning("stage failed", extra={"error_type": type(error).__name__, "reason": error.message})
             raise error from exc
         metrics.add_metric(name="StageSucceeded", unit=MetricUnit.Count, value=1)
+        logger.info("stage succeeded", extra={"duration_ms": round(1000 * (time.monotonic() - started), 1)})
         return output.wire()
 
     handler.__name__ = f"{stage}_handler"

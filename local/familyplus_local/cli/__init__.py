@@ -3,7 +3,8 @@
 familyplus run --text "…" | --text-file F | --audio FILE [--family ID] [--prompt "…"] [--podcast]
 familyplus podcast STORY_ID|RESPONSE_ID | story RESPONSE_ID
 familyplus executions list [--status FAILED] [--since 24h] [--workflow …] [--aws] | executions show ID
-familyplus redrive ID | redrive --status FAILED --since 24h [--dry-run] [--aws]
+familyplus redrive ID | redrive --status FAILED --since 24h [--dry-run] [--aws] | stop ID [--aws]
+familyplus tasks [--aws] | console [--aws] | executions list --response ID --family ID --json
 familyplus serve | batch FILE.jsonl [--distributed | --aws] | families add/list
 familyplus schedule run daily-quote [--at …] | schedule run daily-podcasts [--limit N]
 familyplus search "query"
@@ -25,6 +26,8 @@ app.add_typer(executions.executions_app, name="executions")
 app.command()(run.run)
 app.command()(run.podcast)
 app.command()(executions.redrive)
+app.command()(executions.stop)
+app.command()(executions.tasks)
 app.command()(serve.serve)
 app.command()(batch.batch)
 app.add_typer(schedule.schedule_app, name="schedule")

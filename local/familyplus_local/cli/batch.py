@@ -145,14 +145,15 @@ def _batch_aws(path: Path, options: AwsBatchOptions) -> None:
     progress = Progress(
         TextColumn("[bold]batch --aws"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=console
     )
+    sfn = common.stepfunctions_client(options.state_machine_arn)
     try:
-        with progress:
+        with common.aws_errors(), progress:
             task = progress.add_task("start", total=None)
             report = run_aws_batch(
                 path,
                 options,
-                sfn=common.stepfunctions_client(),
-                s3=common.s3_client,
+                sfn=sfn,
+                s3=lambda: common.s3_client(options.state_machine_arn),
                 on_result=lambda _: progress.update(task, advance=1),
             )
     except BatchConfigurationError as exc:

@@ -6,12 +6,16 @@ Commands call these through the module (`common.runner()`), so tests can replace
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 from typing import Annotated, Any
 
 import typer
 
 from familyplus.errors import ConfigurationError
+from familyplus_local.console.aws_backend import AwsConsoleBackend
+from familyplus_local.console.backend import ConsoleBackend, LocalConsoleBackend
 from familyplus_local.display import console
 from familyplus_local.ops.executions import ExecutionsBackend
 from familyplus_local.runtime.runner import LocalRunner
@@ -27,6 +31,7 @@ StateMachineArn = Annotated[
     ),
 ]
 Since = Annotated[str | None, typer.Option(help="Only executions started within this long: 30m, 24h, 7d, 2w.")]
+Json = Annotated[bool, typer.Option("--json", help="Print JSON (for scripts and jq) instead of a table.")]
 
 _DURATION = re.compile(r"^\s*(\d+)\s*([smhdw])\s*$")
 _UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
@@ -63,18 +68,48 @@ def since(text: str | None, now: datetime) -> datetime | None:
         raise fail(str(exc)) from exc
 
 
-def stepfunctions_client() -> Any:
-    """boto3 Step Functions client (region and credentials from the usual AWS environment/profile)."""
-    import boto3
+def stepfunctions_client(arn: str | None = None) -> Any:
+    """boto3 Step Functions client: the region from the ARN, AWS_REGION or the profile (aws_clients); no region
+    or no credentials fail the command in one line."""
+    return aws_client("stepfunctions", arn)
 
-    return boto3.client("stepfunctions")
+
+def s3_client(arn: str | None = None) -> Any:
+    """boto3 S3 client (for `batch --aws` manifests and recordings), in the region of the state machine."""
+    return aws_client("s3", arn)
 
 
-def s3_client() -> Any:
-    """boto3 S3 client (for `batch --aws` manifests; region and credentials from the AWS environment)."""
-    import boto3
+def aws_client(service: str, arn: str | None = None) -> Any:
+    from familyplus_local import aws_clients
 
-    return boto3.client("s3")
+    try:
+        return aws_clients.client(service, arn)
+    except aws_clients.AwsSetupError as exc:
+        raise fail(str(exc)) from exc
+
+
+@contextmanager
+def aws_errors() -> Iterator[None]:
+    """An AWS error a user can fix (no credentials, no region, access denied…) as one line, not a traceback."""
+    from familyplus_local.aws_clients import describe_aws_error
+
+    try:
+        yield
+    except Exception as exc:
+        line = describe_aws_error(exc)
+        if line is None:
+            raise
+        raise fail(line) from exc
+
+
+def console_backend(aws: bool, state_machine_arn: str | None, verbose: bool = False) -> ConsoleBackend:
+    """Where executions are listed with every filter and read with their whole history (the console's own
+    backend): the local store, or the Step Functions stack of the process_response `state_machine_arn`."""
+    if not aws:
+        return LocalConsoleBackend(runner(verbose))
+    if not state_machine_arn:
+        raise fail("--aws needs --state-machine-arn or FAMILYPLUS_STATE_MACHINE_ARN")
+    return AwsConsoleBackend(stepfunctions_client(state_machine_arn), state_machine_arn)
 
 
 def executions_backend(aws: bool, state_machine_arn: str | None, verbose: bool = False) -> ExecutionsBackend:
@@ -87,4 +122,4 @@ def executions_backend(aws: bool, state_machine_arn: str | None, verbose: bool =
         raise fail("--aws needs --state-machine-arn or FAMILYPLUS_STATE_MACHINE_ARN")
     from familyplus_local.ops.stepfunctions import StepFunctionsExecutions
 
-    return StepFunctionsExecutions(stepfunctions_client(), state_machine_arn)
+    return StepFunctionsExecutions(stepfunctions_client(state_machine_arn), state_machine_arn)

@@ -7,94 +7,157 @@ days (Standard workflows) can be redriven.
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime
-from functools import singledispatch
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
+from rich import box
 from rich.table import Table
 
 from familyplus_local.cli import common
-from familyplus_local.cli.common import Aws, Since, StateMachineArn, Verbose
+from familyplus_local.cli.common import Aws, Json, Since, StateMachineArn, Verbose
 from familyplus_local.cli.run import show_result
-from familyplus_local.display import LiveProgress, console, history_table
-from familyplus_local.executor import Execution, ExecutionNotFoundError
+from familyplus_local.console.backend import ActionRefusedError
+from familyplus_local.console.filters import ExecutionFilter, FilterError
+from familyplus_local.display import console
+from familyplus_local.executor import ExecutionNotFoundError, ExecutionNotRunningError
 from familyplus_local.ops.executions import (
     REDRIVABLE,
     REDRIVE_RULE,
     ExecutionsBackend,
     ExecutionSummary,
     RedriveRefusedError,
-    StepFunctionsDescription,
     redrive_refusal,
+)
+from familyplus_local.terminal import (
+    LiveProgress,
+    execution_detail_json,
+    execution_footer,
+    execution_summary_json,
+    executions_table,
+    history_table,
+    print_json,
 )
 
 executions_app = typer.Typer(no_args_is_help=True, help="Inspect executions (like the Step Functions console).")
+
+
+VerboseCauses = Annotated[bool, typer.Option("--verbose", "-v", help="Whole causes, stack traces included.")]
 
 
 @executions_app.command("list")
 def executions_list(
     status: Annotated[str | None, typer.Option(help="SUCCEEDED, FAILED, TIMED_OUT, ABORTED, RUNNING.")] = None,
     since: Since = None,
-    workflow: Annotated[str | None, typer.Option(help="Workflow name, e.g. process_response (local).")] = None,
-    limit: int = 50,
+    workflow: Annotated[str | None, typer.Option(help="Workflow name, e.g. process_response.")] = None,
+    response: Annotated[str | None, typer.Option("--response", help="Only this response id's executions.")] = None,
+    family: Annotated[str | None, typer.Option("--family", help="Only this family id's executions.")] = None,
+    limit: Annotated[int, typer.Option(min=1, max=1000)] = 50,
+    as_json: Json = False,
     aws: Aws = False,
     state_machine_arn: StateMachineArn = None,
 ) -> None:
-    """List executions, newest first."""
-    started_after = common.since(since, datetime.now(UTC))
-    status = status.upper() if status else None
-    backend = common.executions_backend(aws, state_machine_arn)
+    """List executions, newest first (whole names: they are what show, redrive and stop take)."""
     try:
-        rows = backend.list_executions(status=status, since=started_after, workflow=workflow, limit=limit)
-    except ValueError as exc:
-        raise common.fail(str(exc)) from exc
-    console.print(summaries_table(rows, backend.columns))
+        where = ExecutionFilter.parse(
+            workflow=workflow, status=status, since=since, response_id=response, family_id=family
+        )
+    except FilterError as exc:
+        raise common.fail(f"--{exc}") from exc
+    with common.aws_errors():
+        rows, _ = common.console_backend(aws, state_machine_arn).list(where, offset=0, limit=limit)
+    if as_json:
+        print_json([execution_summary_json(row) for row in rows])
+        return
+    console.print(executions_table(rows))
 
 
 @executions_app.command("show")
 def executions_show(
     execution_id: Annotated[str, typer.Argument(help="Execution name or ARN.")],
+    as_json: Json = False,
+    verbose: VerboseCauses = False,
     aws: Aws = False,
     state_machine_arn: StateMachineArn = None,
 ) -> None:
-    """State by state: start, duration, attempts, errors."""
-    backend = common.executions_backend(aws, state_machine_arn)
+    """State by state: start, duration, attempts and outcome — a caught failure is shown as a failure (on
+    Step Functions too: its history is read into the same view)."""
+    with common.aws_errors():
+        try:
+            execution = common.console_backend(aws, state_machine_arn).get(execution_id)
+        except ExecutionNotFoundError as exc:
+            raise common.fail(str(exc)) from exc
+    if as_json:
+        print_json(execution_detail_json(execution, verbose=verbose))
+        return
+    console.print(history_table(execution, verbose=verbose))
+    footer = execution_footer(execution, verbose=verbose)
+    if footer:
+        console.print(footer)
+
+
+def stop(
+    execution_id: Annotated[str, typer.Argument(help="Execution name or ARN.")],
+    cause: Annotated[str, typer.Option(help="A note for the history (an operator's words, never a family's).")] = (
+        "stopped with familyplus stop"
+    ),
+    aws: Aws = False,
+    state_machine_arn: StateMachineArn = None,
+) -> None:
+    """Stop a RUNNING execution: it ends ABORTED (and can be redriven later), like StopExecution."""
+    if aws:
+        with common.aws_errors():
+            try:
+                message = common.console_backend(True, state_machine_arn).stop(execution_id)
+            except (ActionRefusedError, ExecutionNotFoundError) as exc:
+                raise common.fail(str(exc)) from exc
+        console.print(message)
+        return
     try:
-        described = backend.describe(execution_id)
-    except ExecutionNotFoundError as exc:
+        stopped = common.runner().stop(execution_id, cause=cause, wait_seconds=10.0)
+    except (ExecutionNotFoundError, ExecutionNotRunningError) as exc:
         raise common.fail(str(exc)) from exc
-    _show(described)
+    if stopped.status == "RUNNING":
+        console.print(f"stop of {stopped.name} requested: its process ends it ABORTED at its next step")
+    else:
+        console.print(f"{stopped.name}: {stopped.status}")
 
 
-@singledispatch
-def _show(described: Any) -> None:
-    raise TypeError(f"no view of {type(described).__name__}")
+def tasks(as_json: Json = False, aws: Aws = False, state_machine_arn: StateMachineArn = None) -> None:
+    """The workflows and stages: from the catalog and the ASL files, or with --aws as deployed."""
+    from familyplus_local.tasks import as_json as tasks_json
+    from familyplus_local.tasks import deployed_catalog, local_catalog
 
-
-@_show.register
-def _show_local(execution: Execution) -> None:
-    console.print(history_table(execution))
-    if execution.error:
-        console.print(f"[red]{execution.error}[/]: {execution.cause}")
-    console.print(f"input: {json.dumps(execution.input)[:400]}")
-
-
-@_show.register
-def _show_stepfunctions(description: StepFunctionsDescription) -> None:
-    described = description.described
-    console.print(
-        f"[bold]{described['name']}[/] — {described['status']} (redrives: "
-        f"{described.get('redriveCount', 0)}, redrive status: {described.get('redriveStatus', '—')})"
-    )
-    for event in description.events:
-        details: Any = next((v for k, v in event.items() if k.endswith("EventDetails")), {})
-        name = details.get("name", "") if isinstance(details, dict) else ""
-        err = details.get("error", "") if isinstance(details, dict) else ""
-        console.print(f"  {event['id']:>4} {event['type']:<32} {name} {err}")
-    if described.get("error"):
-        console.print(f"[red]{described['error']}[/]: {described.get('cause')}")
+    if aws:
+        if not state_machine_arn:
+            raise common.fail("--aws needs --state-machine-arn or FAMILYPLUS_STATE_MACHINE_ARN")
+        sfn = common.stepfunctions_client(state_machine_arn)
+        lambdas = common.aws_client("lambda", state_machine_arn)
+        with common.aws_errors():
+            try:
+                workflows, stages = deployed_catalog(sfn, lambdas, state_machine_arn)
+            except ValueError as exc:
+                raise common.fail(str(exc)) from exc
+    else:
+        workflows, stages = local_catalog()
+    if as_json:
+        print_json(tasks_json(workflows, stages))
+        return
+    extra = ("deployed",) if aws else ()
+    table = Table(title="workflows", title_justify="left", box=box.SIMPLE_HEAD)
+    for column in ("workflow", "task states", *extra):
+        table.add_column(column, overflow="fold")
+    for w in workflows:
+        deployed = (w.deployed or "",) if aws else ()
+        table.add_row(f"{w.name}\n[dim]{w.definition}[/]", ", ".join(w.task_states), *deployed)
+    console.print(table)
+    table = Table(title="stages (one Lambda function each)", title_justify="left", box=box.SIMPLE_HEAD)
+    for column in ("stage", "state", "memory", "timeout", "needs", *extra):
+        table.add_column(column, overflow="fold")
+    for st in stages:
+        deployed = (st.deployed or "",) if aws else ()
+        table.add_row(st.name, st.state, f"{st.memory_mb} MB", f"{st.timeout_s} s", ", ".join(st.needs), *deployed)
+    console.print(table)
 
 
 def redrive(
@@ -159,13 +222,14 @@ def redrive(
 
 def _redrive_one(backend: ExecutionsBackend, execution_id: str, verbose: bool) -> None:
     try:
-        redriven = backend.redrive(execution_id, listener=LiveProgress())
+        with LiveProgress(console, verbose=verbose) as progress:
+            redriven = backend.redrive(execution_id, listener=progress)
     except RedriveRefusedError as exc:
         raise common.fail(f"{exc}\n{exc.hint}" if exc.hint else str(exc)) from exc
     if redriven.execution is None:  # accepted: it runs on in Step Functions
         console.print(f"redriven at {redriven.date.isoformat()}: {redriven.arn}")
         return
-    show_result(common.runner(verbose), redriven.execution)
+    show_result(common.runner(verbose), redriven.execution, verbose=verbose)
     if not redriven.succeeded:
         raise typer.Exit(code=1)
 

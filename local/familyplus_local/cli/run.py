@@ -15,25 +15,27 @@ from familyplus.models.base import MAX_TEXT_CHARS
 from familyplus.models.keys import execution_name, story_id_for
 from familyplus_local.cli import common
 from familyplus_local.cli.common import Verbose
-from familyplus_local.display import LiveProgress, console, history_table, print_story
+from familyplus_local.display import console, print_story
 from familyplus_local.executor import Execution
 from familyplus_local.runtime.runner import LocalRunner
 from familyplus_local.runtime.workflows import samples_dir
+from familyplus_local.terminal import LiveProgress, execution_footer, history_table, print_json
 
 PROCESS = "process_response"
 
 
-def process(runner: LocalRunner, payload: dict[str, Any]) -> Execution:
+def process(runner: LocalRunner, payload: dict[str, Any], *, verbose: bool = False) -> Execution:
     """Run process_response on `payload`, named `response-<id>` (`-2`, `-3`, … when the response was processed
     before: a replay)."""
     response_id = str(payload.get("responseId", ""))
     console.print(f"[bold]▶ process_response[/] {response_id}")
-    if not response_id:
-        return runner.start(PROCESS, payload, listener=LiveProgress())
-    return runner.start_new(PROCESS, payload, name=execution_name(response_id), listener=LiveProgress())
+    with LiveProgress(console, verbose=verbose) as progress:
+        if not response_id:
+            return runner.start(PROCESS, payload, listener=progress)
+        return runner.start_new(PROCESS, payload, name=execution_name(response_id), listener=progress)
 
 
-def show_result(runner: LocalRunner, execution: Execution) -> None:
+def show_result(runner: LocalRunner, execution: Execution, *, verbose: bool = False) -> None:
     response_id = (execution.input or {}).get("responseId") if isinstance(execution.input, dict) else None
     if execution.status == "SUCCEEDED" and response_id:
         store = runner.adapters.store
@@ -49,7 +51,7 @@ def show_result(runner: LocalRunner, execution: Execution) -> None:
             # soft_wrap: a path is never broken across lines, so it can be copied
             console.print(f"[bold]Podcast MP3:[/] {podcast_path(runner, story.podcast_key)}", soft_wrap=True)
     else:
-        console.print(f"[bold red]{execution.status}[/] {execution.error}: {execution.cause}")
+        console.print(execution_footer(execution, verbose=verbose) or f"[bold red]{execution.status}[/]")
 
 
 def podcast_path(runner: LocalRunner, key: str) -> Path:
@@ -99,8 +101,8 @@ def run(
         payload["text"] = text
     if prompt:
         payload["prompt"] = prompt
-    execution = process(runner, payload)
-    show_result(runner, execution)
+    execution = process(runner, payload, verbose=verbose)
+    show_result(runner, execution, verbose=verbose)
     console.print(f"\nexecution: {execution.execution_arn}")
     if execution.status != "SUCCEEDED":
         raise typer.Exit(code=1)
@@ -118,13 +120,17 @@ def podcast(
     except NotFoundError as exc:
         raise common.fail(str(exc)) from exc
     console.print(f"[bold]▶ generate_podcast[/] {story.id}")
-    execution = runner.start(
-        "generate_podcast",
-        {"storyId": story.id, "responseId": story.response_id, "familyId": story.family_id},
-        listener=LiveProgress(),
-    )
+    with LiveProgress(console, verbose=verbose) as progress:
+        # named for its story (`-2`, … for a remake), so ops can find it — not a UUID
+        execution = runner.start_new(
+            "generate_podcast",
+            {"storyId": story.id, "responseId": story.response_id, "familyId": story.family_id},
+            name=f"podcast-{story.id}",
+            listener=progress,
+        )
+    console.print(f"execution: {execution.name}", soft_wrap=True)
     if execution.status != "SUCCEEDED":
-        console.print(f"[bold red]{execution.status}[/] {execution.error}: {execution.cause}")
+        console.print(execution_footer(execution, verbose=verbose) or f"[bold red]{execution.status}[/]")
         raise typer.Exit(code=1)
     story = runner.adapters.store.get_story(story.id)
     console.print(
@@ -137,12 +143,18 @@ def search(
     query: str,
     family: Annotated[str | None, typer.Option(help="Only this family's responses.")] = None,
     limit: int = 5,
+    as_json: common.Json = False,
 ) -> None:
     """Search processed responses by meaning; each hit shows the sentence that matched."""
     from familyplus.search import search as search_responses
 
     runner = common.runner()
     hits = search_responses(query, runner.adapters, family_id=family, limit=limit)
+    if as_json:
+        print_json(
+            [{"score": h.score, "responseId": h.response_id, "familyId": h.family_id, "matched": h.why} for h in hits]
+        )
+        return
     if not hits:
         console.print("no matching story (nothing processed yet? try `familyplus demo`)")
     for hit in hits:
@@ -150,7 +162,7 @@ def search(
         console.print(f"       [dim]matched:[/] “{hit.why}”", soft_wrap=True)
 
 
-def story(response_id: str) -> None:
+def story(response_id: str, as_json: common.Json = False) -> None:
     """Print the story of a processed response."""
     runner = common.runner()
     store = runner.adapters.store
@@ -158,6 +170,16 @@ def story(response_id: str) -> None:
         record = store.get_story(story_id_for(response_id))
     except NotFoundError as exc:
         raise common.fail(str(exc)) from exc
+    if as_json:
+        print_json(
+            {
+                "story": record.model_dump(mode="json"),
+                "tags": [t.model_dump(mode="json") for t in store.list_value_tags(response_id)],
+                "wisdom": [w.model_dump(mode="json") for w in store.list_wisdom(response_id)],
+                "quotes": [q.model_dump(mode="json") for q in store.list_quotes(record.id)],
+            }
+        )
+        return
     print_story(
         record, store.list_value_tags(response_id), store.list_wisdom(response_id), store.list_quotes(record.id)
     )

@@ -15,7 +15,8 @@ from familyplus.settings import Settings
 from familyplus.stages import deliver_daily_quotes
 from familyplus_local.cli import common
 from familyplus_local.cli.common import Verbose
-from familyplus_local.display import LiveProgress, console
+from familyplus_local.display import console
+from familyplus_local.terminal import LiveProgress, print_json
 
 schedule_app = typer.Typer(no_args_is_help=True, help="Run a scheduled job by hand (as EventBridge Scheduler would).")
 families_app = typer.Typer(no_args_is_help=True, help="Families that receive the daily quote.")
@@ -80,7 +81,8 @@ def _run_daily_podcasts(limit: int | None, verbose: bool) -> None:
     if limit is not None:
         payload["limit"] = limit
     console.print("[bold]▶ daily_podcasts[/] [dim](batch lane: the Map starts at most 2 generate_podcast at a time)[/]")
-    execution = runner.start("daily_podcasts", payload, listener=LiveProgress())
+    with LiveProgress(console, verbose=verbose) as progress:
+        execution = runner.start("daily_podcasts", payload, listener=progress)
     if execution.status != "SUCCEEDED" or not isinstance(execution.output, dict):
         console.print(f"[bold red]{execution.status}[/] {execution.error}: {execution.cause}")
         raise typer.Exit(code=1)
@@ -115,9 +117,12 @@ def families_add(
 
 
 @families_app.command("list")
-def families_list() -> None:
+def families_list(as_json: common.Json = False) -> None:
     """Families and today's delivery status."""
     runner = common.runner()
+    if as_json:
+        print_json([family.model_dump(mode="json") for family in runner.adapters.families.list_families()])
+        return
     table = Table(title="daily quote families", title_justify="left")
     for column in ("family", "timezone", "recipient", "active", "local now", "today"):
         table.add_column(column)

@@ -65,7 +65,12 @@ class AwsConsoleBackend:
             if where.status:
                 kwargs["statusFilter"] = where.status
             while True:
-                page = self.client.list_executions(**kwargs)
+                try:
+                    page = self.client.list_executions(**kwargs)
+                except Exception as exc:
+                    if _code(exc) == "StateMachineDoesNotExist":  # that workflow is not deployed in this stack
+                        break
+                    raise
                 for item in page.get("executions", []):
                     start = _aware(item["startDate"])
                     if where.since and start < where.since:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import importlib
 import json
 import os
+import sys
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -45,6 +46,9 @@ def prepare_environment(*, verbose: bool = False) -> None:
         os.environ.setdefault(key, value)
     if verbose:
         os.environ["POWERTOOLS_LOG_LEVEL"] = "INFO"
+        loaded = sys.modules.get("familyplus.handlers._lambda")
+        if loaded is not None:  # its Logger read the level when it was imported: set it again
+            loaded.logger.setLevel("INFO")
 
 
 def function_name(spec: StageSpec) -> str:

@@ -88,8 +88,8 @@ def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, Any]]:
             )["stateMachineArn"]
             for name in ("process-response", "batch-responses")
         }
-        monkeypatch.setattr(common, "stepfunctions_client", lambda: sfn)
-        monkeypatch.setattr(common, "s3_client", lambda: s3)
+        monkeypatch.setattr(common, "stepfunctions_client", lambda *_: sfn)
+        monkeypatch.setattr(common, "s3_client", lambda *_: s3)
         yield {"sfn": sfn, "s3": s3, **arns}
 
 

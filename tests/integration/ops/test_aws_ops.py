@@ -34,7 +34,7 @@ def sfn(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Any, str]]:
         arn = client.create_state_machine(
             name="process_response", definition=DEFINITION, roleArn="arn:aws:iam::123456789012:role/sfn"
         )["stateMachineArn"]
-        monkeypatch.setattr(common, "stepfunctions_client", lambda: client)
+        monkeypatch.setattr(common, "stepfunctions_client", lambda *_: client)
         yield client, arn
 
 
@@ -113,7 +113,7 @@ def test_bulk_redrive_calls_redrive_execution_for_each_match(monkeypatch: pytest
             {"stateMachineArn": arn, "maxResults": 1000, "statusFilter": "FAILED"},
         )
         stub.add_response("redrive_execution", {"redriveDate": now}, {"executionArn": executions[0]["executionArn"]})
-        monkeypatch.setattr(common, "stepfunctions_client", lambda: client)
+        monkeypatch.setattr(common, "stepfunctions_client", lambda *_: client)
         result = CliRunner().invoke(
             app, ["redrive", "--aws", "--state-machine-arn", arn, "--status", "FAILED", "--since", "30d"]
         )
