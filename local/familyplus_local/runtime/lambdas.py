@@ -32,11 +32,12 @@ if TYPE_CHECKING:
 REGION = "local"
 ACCOUNT = "000000000000"
 
-# Powertools outside Lambda: no EMF metrics on stdout, quiet logs (the CLI shows progress itself).
+# Powertools outside Lambda: no EMF metrics on stdout, quiet logs: the CLI shows progress and failures itself
+# (as a red ✗ with one line); `-v` turns the handlers' structured logs on (INFO).
 LOCAL_ENVIRONMENT = {
     "POWERTOOLS_METRICS_DISABLED": "true",
     "POWERTOOLS_TRACE_DISABLED": "true",
-    "POWERTOOLS_LOG_LEVEL": "WARNING",
+    "POWERTOOLS_LOG_LEVEL": "ERROR",
     "POWERTOOLS_SERVICE_NAME": "familyplus",
 }
 

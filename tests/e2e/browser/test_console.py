@@ -45,15 +45,23 @@ def page(browser: Any, console: ConsoleUnderTest) -> Iterator[Any]:
     context.close()
 
 
+# One script evaluation each (atomic in the page): while an execution runs, the page swaps its graph every
+# second, so an element found in one call may be gone by the next.
 def outcome(page: Any, state: str) -> str:
-    node = page.locator(f'svg.workflow-graph .state[data-state="{state}"]').first
-    return str(node.get_attribute("data-outcome"))
+    return str(
+        page.evaluate(
+            'name => document.querySelector(`svg.workflow-graph .state[data-state="${name}"]`).dataset.outcome',
+            state,
+        )
+    )
 
 
 def fill(page: Any, state: str) -> str:
     return str(
-        page.eval_on_selector(
-            f'svg.workflow-graph .state[data-state="{state}"] > rect.box', "r => getComputedStyle(r).fill"
+        page.evaluate(
+            "name => getComputedStyle(document.querySelector("
+            '`svg.workflow-graph .state[data-state="${name}"] > rect.box`)).fill',
+            state,
         )
     )
 
