@@ -4,6 +4,7 @@ names are whole at 80 columns, and JSON marks a caught state as not ok."""
 from __future__ import annotations
 
 import json
+import re
 from datetime import UTC, datetime, timedelta
 
 from rich.console import Console
@@ -92,3 +93,14 @@ def test_live_progress_prints_running_failed_and_caught_lines() -> None:
     assert "… AcceptResponse running" in text
     assert "✗ AcceptResponse PermanentError: accept_response: invalid input (caught)" in text
     assert "✓ MarkFailed" in text and "stackTrace" not in text
+
+
+def test_the_live_line_shows_the_running_states_with_their_elapsed_time() -> None:
+    out = Console(width=120, record=True, color_system=None)
+    progress = LiveProgress(out)
+    events = caught().history
+    progress(events[1])  # AcceptResponse entered
+    line = render(progress, width=120)
+    assert re.search(r"running: AcceptResponse \d+\.\ds", line), line
+    progress(events[4])  # ... and exited (caught)
+    assert "AcceptResponse" not in render(progress, width=120)
