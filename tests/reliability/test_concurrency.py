@@ -10,8 +10,8 @@ from pathlib import Path
 from typing import Any
 
 from familyplus.models.keys import story_id_for
-from familyplus_local.batch import run_batch
 from familyplus_local.executor import SubjectBusyError
+from familyplus_local.ops.batch.local import run_batch
 from familyplus_local.runtime.runner import ExecutionExistsError
 from tests.reliability import counts
 from tests.reliability.support import PROCESS, runner_for, stored

@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 from familyplus.catalog import STAGES
 from familyplus.errors import FamilyplusError, PermanentError
-from familyplus_local.batch import LineResult, parse_lines
+from familyplus_local.ops.batch.lines import LineResult, parse_lines
 from familyplus_local.runtime.lambdas import function_arn
 from familyplus_local.runtime.runner import LocalRunner
 from familyplus_local.serve import create_app
