@@ -148,7 +148,9 @@ class EmulatedAws:
                 for key, value in headers.items():
                     if key.lower() not in ("content-length", "transfer-encoding", "connection", "server", "date"):
                         self.send_header(key, value)
-                self.send_header("Content-Length", str(len(data)))
+                # A HEAD answer has no body but the object's length: pass moto's through.
+                upstream = {k.lower(): v for k, v in headers.items()}.get("content-length", "0")
+                self.send_header("Content-Length", upstream if self.command == "HEAD" else str(len(data)))
                 self.end_headers()
                 if self.command != "HEAD":
                     self.wfile.write(data)

@@ -125,6 +125,39 @@ class Doubles:
         timed = [{"word": w, "start": i * 0.4, "end": i * 0.4 + 0.35} for i, w in enumerate(words)]
         return 200, {"text": TRANSCRIPT, "language": "en", "duration": len(words) * 0.4, "words": timed}
 
+    def cartesia_tts(self, method: str, path: str, headers: dict[str, str], body: bytes) -> tuple[int, Any]:
+        """`POST /tts/bytes` (JSON: model_id, transcript, voice id, WAV pcm_s16le output): a WAV of a soft
+        tone, 0.4 s per word (at least 1 s), at the requested sample rate."""
+        if headers.get("authorization") != f"Bearer {self.cartesia_key}":
+            raise DoubleError("Authorization is not 'Bearer <the Cartesia key from the secret>'")
+        request = json.loads(body)
+        if not str(request.get("transcript", "")).strip():
+            raise DoubleError("transcript is empty")
+        voice = request.get("voice") or {}
+        if voice.get("mode") != "id" or not voice.get("id"):
+            raise DoubleError("voice must be {mode: id, id: <a voice id>}")
+        output = request.get("output_format") or {}
+        if output.get("container") != "wav" or output.get("encoding") != "pcm_s16le":
+            raise DoubleError("output_format must be wav / pcm_s16le")
+        rate = int(output.get("sample_rate") or 44100)
+        seconds = max(1.0, 0.4 * len(str(request["transcript"]).split()))  # about speech pace, never a blip
+        samples = (0.2 * np.sin(2 * np.pi * 220 * np.arange(int(rate * seconds)) / rate) * 32767).astype("<i2")
+        import io
+        import wave
+
+        buffer = io.BytesIO()
+        with wave.open(buffer, "wb") as out:
+            out.setnchannels(1)
+            out.setsampwidth(2)
+            out.setframerate(rate)
+            out.writeframes(samples.tobytes())
+        return 200, buffer.getvalue()
+
+    def cartesia_routes(self, method: str, path: str, headers: dict[str, str], body: bytes) -> tuple[int, Any]:
+        if path.split("?")[0] == "/tts/bytes" and method == "POST":
+            return self.cartesia_tts(method, path, headers, body)
+        return self.cartesia(method, path, headers, body)
+
     # --- Twilio Messages ---------------------------------------------------------------------------
 
     def twilio(self, method: str, path: str, headers: dict[str, str], body: bytes) -> tuple[int, dict[str, Any]]:
@@ -278,7 +311,7 @@ def serve_json(handler: Any, faults: Faults, name: str, exchanges: list[Exchange
             else:
                 try:
                     status, answer = handler(self.command, self.path, headers, body)
-                    data = json.dumps(answer).encode()
+                    data = answer if isinstance(answer, bytes) else json.dumps(answer).encode()
                     exchanges.append(Exchange(name, status))
                 except (DoubleError, ValueError, KeyError) as exc:
                     status, data = (
@@ -289,7 +322,7 @@ def serve_json(handler: Any, faults: Faults, name: str, exchanges: list[Exchange
             if fault is not None:
                 exchanges.append(Exchange(name, status, f"fault {fault}"))
             self.send_response(status)
-            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Type", "audio/wav" if data[:4] == b"RIFF" else "application/json")
             self.send_header("Content-Length", str(len(data)))
             self.end_headers()
             self.wfile.write(data)

@@ -54,11 +54,12 @@ def duplicate_start(stack: RehearsedStack) -> str:
     return "ExecutionAlreadyExists answered; the existing ARN returned"
 
 
-def _run_text(stack: RehearsedStack, response_id: str) -> tuple[str, dict[str, object]]:
+def _run_text(stack: RehearsedStack, response_id: str, *, podcast: bool = False) -> tuple[str, dict[str, object]]:
     client = stack.aws.client("stepfunctions")
     arn = start_processing(
         response_id,
         "fam-1",
+        podcast=podcast,
         media_type="text",
         # Words of its own: the provider-call cache (DynamoDB) would otherwise answer for the providers.
         text=f"{TEXT} That was in the year of {response_id}.",
@@ -144,6 +145,28 @@ def audio_short(stack: RehearsedStack) -> str:
     return f"{arn.rsplit(':', 1)[-1]}: SUCCEEDED, {len(heard)} transcription call(s)"
 
 
+def podcast(stack: RehearsedStack) -> str:
+    """A text response with podcast=true: process_response starts generate_podcast (states:startExecution),
+    which scripts it (Bedrock), speaks each segment (the Cartesia TTS double), assembles one MP3 with the
+    FFmpeg layer into the bucket and records it on the story."""
+    arn, described = _run_text(stack, "r-pod", podcast=True)
+    assert described["status"] == "SUCCEEDED", f"{arn}: {described['status']} ({_cause(stack)})"
+    children = [e for e in stack.executions.values() if "generate-podcast" in e.arn]
+    assert children, "generate_podcast was never started"
+    for child in children:
+        stack.wait(child.arn)
+    child = children[-1]
+    status = child.execution.status if child.execution else child.error
+    assert status == "SUCCEEDED", f"generate_podcast: {status} ({_cause(stack)})"
+    with stack.postgres.connect() as conn:
+        row = conn.execute("select podcast_key, podcast_seconds from stories where response_id = 'r-pod'").fetchone()
+    assert row and row[0] and row[1], f"story podcast fields {row}"
+    bucket = next(b for b in stack.deployment.buckets.values() if "media" in b)
+    head = stack.aws.client("s3").head_object(Bucket=bucket, Key=row[0])
+    assert head["ContentLength"] > 0, f"the episode {row[0]} is empty"
+    return f"generate_podcast SUCCEEDED: {head['ContentLength']:,} bytes, {row[1]:.1f} s in the bucket"
+
+
 def daily_quote(stack: RehearsedStack) -> str:
     """The hourly daily-quote target fired with the Scheduler's input at 09:00 in a family's zone: one quote
     goes out by SMS (the Twilio double), once; a second firing of the same hour sends nothing."""
@@ -181,6 +204,7 @@ SCENARIOS: dict[str, Callable[[RehearsedStack], str]] = {
     "text_response": text_response,
     "duplicate_start": duplicate_start,
     "audio_short": audio_short,
+    "podcast": podcast,
     "daily_quote": daily_quote,
     "provider_429_retried": provider_429_retried,
     "permanent_failure_then_redrive": permanent_failure_then_redrive,

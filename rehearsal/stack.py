@@ -60,7 +60,7 @@ class RehearsedStack:
         )
         exchanges = self.doubles.exchanges
         self.openai_url = self._exit.enter_context(serve_json(self.doubles.openai, self.faults, "openai", exchanges))
-        cartesia = serve_json(self.doubles.cartesia, self.faults, "cartesia", exchanges)
+        cartesia = serve_json(self.doubles.cartesia_routes, self.faults, "cartesia", exchanges)
         self.cartesia_url = self._exit.enter_context(cartesia)
         self.twilio_url = self._exit.enter_context(serve_json(self.doubles.twilio, self.faults, "twilio", exchanges))
         self.aws = EmulatedAws(self.deployment, {"bedrock": self.doubles.bedrock, "states": self._states})
@@ -71,6 +71,8 @@ class RehearsedStack:
             "OPENAI_API_KEY": OPENAI_KEY,
             "CARTESIA_API_KEY": CARTESIA_KEY,
             "CARTESIA_BASE_URL": self.cartesia_url,
+            "CARTESIA_VOICE_HOST": "voice-host-rehearsal",
+            "CARTESIA_VOICE_NARRATOR": "voice-narrator-rehearsal",
             "TWILIO_ACCOUNT_SID": TWILIO_SID,
             "TWILIO_AUTH_TOKEN": TWILIO_TOKEN,
             "TWILIO_FROM": "+15550001111",

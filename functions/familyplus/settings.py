@@ -128,8 +128,14 @@ class Settings(BaseSettings):
     cartesia_stt_model: str = "ink-whisper"
     cartesia_tts_model: str = "sonic-2"
     #: Cartesia voice ids for the podcast's host and narrator (cloud profile).
-    cartesia_voice_host: str | None = None
-    cartesia_voice_narrator: str | None = None
+    #: Also read from the secret (CARTESIA_VOICE_HOST / CARTESIA_VOICE_NARRATOR): the template sets no voice,
+    #: so a deployed stack gets them where ops put the provider keys.
+    cartesia_voice_host: str | None = Field(
+        default=None, validation_alias=_env("cartesia_voice_host", "CARTESIA_VOICE_HOST")
+    )
+    cartesia_voice_narrator: str | None = Field(
+        default=None, validation_alias=_env("cartesia_voice_narrator", "CARTESIA_VOICE_NARRATOR")
+    )
     cartesia_timeout_seconds: float = Field(default=120.0, gt=0, le=900)
 
     @property
