@@ -62,3 +62,26 @@ def test_text_without_a_sentence_is_refused_at_intake_naming_it(
         runner.adapters.store.get_story(story_id_for("nowords"))
     [vector] = runner.adapters.embedder.embed(["anything"])
     assert all(hit.response_id != "nowords" for hit in runner.adapters.store.search(vector, family_id=None, limit=50))
+
+
+@pytest.mark.parametrize("value", [float("inf"), float("nan")])
+def test_a_wire_event_refuses_non_finite_numbers(value: float) -> None:
+    """JSON has no NaN or Infinity: publish_podcast once returned `Infinity` as the episode's seconds."""
+    from pydantic import ValidationError
+
+    from familyplus.models.podcast import PublishPodcastEvent
+
+    with pytest.raises(ValidationError, match="finite number"):
+        PublishPodcastEvent.model_validate(
+            {"storyId": "story-r1", "podcastKey": "podcasts/r1/podcast.mp3", "seconds": value}
+        )
+
+
+def test_run_refuses_an_invalid_response_id_with_one_clean_line(make_runner: Callable[..., LocalRunner]) -> None:
+    from typer.testing import CliRunner
+
+    from familyplus_local.cli import app
+
+    result = CliRunner().invoke(app, ["run", "--text", "My first bicycle was red.", "--response-id", "a/b"])
+    assert result.exit_code == 2
+    assert "--response-id 'a/b'" in result.output and "Traceback" not in result.output

@@ -22,7 +22,11 @@ ResponseStatus = Literal["received", "processing", "completed", "failed"]
 class WireModel(BaseModel):
     """A Step Functions payload: camelCase keys, unknown keys ignored (states may carry more)."""
 
-    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="ignore", frozen=True)
+    # allow_inf_nan=False: a payload is JSON, which has no NaN or Infinity (Python's json reads and writes them,
+    # so a float field would otherwise accept one and hand the next state a payload no JSON parser accepts).
+    model_config = ConfigDict(
+        alias_generator=to_camel, populate_by_name=True, extra="ignore", frozen=True, allow_inf_nan=False
+    )
 
     def wire(self) -> dict[str, object]:
         return self.model_dump(by_alias=True, mode="json", exclude_none=True)

@@ -9,19 +9,21 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from pydantic import TypeAdapter, ValidationError
 
 from familyplus.errors import NotFoundError
-from familyplus.models.base import MAX_TEXT_CHARS
+from familyplus.models.base import MAX_TEXT_CHARS, Id
 from familyplus.models.keys import execution_name, story_id_for
 from familyplus_local.cli import common
 from familyplus_local.cli.common import Verbose
 from familyplus_local.display import console, print_story
-from familyplus_local.executor import Execution
-from familyplus_local.runtime.runner import LocalRunner
+from familyplus_local.executor import Execution, InvalidNameError, SubjectBusyError
+from familyplus_local.runtime.runner import ExecutionExistsError, LocalRunner
 from familyplus_local.runtime.workflows import samples_dir
 from familyplus_local.terminal import LiveProgress, execution_footer, history_table, print_json
 
 PROCESS = "process_response"
+_ID: TypeAdapter[str] = TypeAdapter(Id)
 
 
 def process(runner: LocalRunner, payload: dict[str, Any], *, verbose: bool = False) -> Execution:
@@ -29,10 +31,23 @@ def process(runner: LocalRunner, payload: dict[str, Any], *, verbose: bool = Fal
     before: a replay)."""
     response_id = str(payload.get("responseId", ""))
     console.print(f"[bold]▶ process_response[/] {response_id}")
-    with LiveProgress(console, verbose=verbose) as progress:
-        if not response_id:
-            return runner.start(PROCESS, payload, listener=progress)
-        return runner.start_new(PROCESS, payload, name=execution_name(response_id), listener=progress)
+    try:
+        with LiveProgress(console, verbose=verbose) as progress:
+            if not response_id:
+                return runner.start(PROCESS, payload, listener=progress)
+            return runner.start_new(PROCESS, payload, name=execution_name(response_id), listener=progress)
+    except (SubjectBusyError, ExecutionExistsError, InvalidNameError) as exc:  # refused before anything ran
+        raise common.fail(str(exc)) from exc
+
+
+def checked_id(option: str, value: str) -> str:
+    """An id as the workflow input requires it, or a clean error naming the option and the rule."""
+    try:
+        return str(_ID.validate_python(value))
+    except ValidationError:
+        raise common.fail(
+            f"{option} {value!r}: use 1-58 letters, digits, '_', '.' or '-', starting with a letter or digit"
+        ) from None
 
 
 def show_result(runner: LocalRunner, execution: Execution, *, verbose: bool = False) -> None:
@@ -88,6 +103,9 @@ def run(
             text = text_file.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as exc:
             raise common.fail(f"cannot read --text-file {text_file}: {exc}") from exc
+    if response_id is not None:
+        response_id = checked_id("--response-id", response_id)
+    family = checked_id("--family", family)
     runner = common.runner(verbose)
     payload: dict[str, Any] = {
         "responseId": response_id or f"r-{uuid.uuid4().hex[:12]}",
