@@ -25,10 +25,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from familyplus.adapters.ffmpeg_audio import FfmpegAudio
 from familyplus.adapters.local.local_media_store import LocalMediaStore
 from familyplus.adapters.local.sqlite_store import SqliteStore
 from familyplus.adapters.local.whisper_transcriber import WhisperTranscriber
+from familyplus.adapters.shared.ffmpeg_audio import FfmpegAudio
 from familyplus.models.audio import MergeTranscriptEvent, PrepareAudioEvent, Transcript, Word
 from familyplus.models.response import ResponseRecord
 from familyplus.stages import merge_transcript, prepare_audio, transcribe_chunk

@@ -18,10 +18,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from familyplus.adapters.ffmpeg_audio import FfmpegAudio
 from familyplus.adapters.local.espeak_speech import EspeakSpeech
 from familyplus.adapters.local.local_media_store import LocalMediaStore
 from familyplus.adapters.local.sqlite_store import SqliteStore
+from familyplus.adapters.shared.ffmpeg_audio import FfmpegAudio
 from familyplus.models.keys import podcast_segment_key
 from familyplus.models.podcast import AssemblePodcastEvent, SynthesizeSegmentOutput
 from familyplus.models.response import ResponseRecord, StoryRecord

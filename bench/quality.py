@@ -176,10 +176,10 @@ def score_search(
 
 
 def offline_profile() -> Profile:
-    from familyplus.bootstrap import Adapters
+    from familyplus.bootstrap import build
     from familyplus.settings import Settings
 
-    adapters = Adapters(Settings(profile="local", _env_file=None))  # type: ignore[call-arg]
+    adapters = build(Settings(profile="local", _env_file=None))  # type: ignore[call-arg]
     started = time.perf_counter()
     embedder = adapters.embedder
     embedder.embed(["warm up: load the model"])

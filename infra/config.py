@@ -16,15 +16,13 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from constructs import Construct
 
+from familyplus.errors import ConfigurationError
+
 _STAGE_NAME = re.compile(r"^[a-z][a-z0-9-]{0,15}$")
 _ACCOUNT = re.compile(r"^\d{12}$")
 _REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d$")
 _SCHEDULE = re.compile(r"^(cron|rate|at)\(.+\)$")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
-
-
-class ConfigError(ValueError):
-    """Raised at synth when a context value or environment variable is invalid; names the key."""
 
 
 @dataclass(frozen=True)
@@ -93,27 +91,27 @@ class DeployConfig:
 
     def _validate(self) -> None:
         if not _STAGE_NAME.match(self.stage_name):
-            raise ConfigError(f"stageName {self.stage_name!r}: use 1-16 lower-case letters, digits or '-'")
+            raise ConfigurationError(f"stageName {self.stage_name!r}: use 1-16 lower-case letters, digits or '-'")
         if self.account is not None and not _ACCOUNT.match(self.account):
-            raise ConfigError(f"account {self.account!r} is not a 12-digit AWS account id")
+            raise ConfigurationError(f"account {self.account!r} is not a 12-digit AWS account id")
         if self.region is not None and not _REGION.match(self.region):
-            raise ConfigError(f"region {self.region!r} is not an AWS region name like us-east-1")
+            raise ConfigurationError(f"region {self.region!r} is not an AWS region name like us-east-1")
         try:
             ZoneInfo(self.timezone)
         except (ZoneInfoNotFoundError, ValueError) as exc:
-            raise ConfigError(f"timezone {self.timezone!r} is not an IANA time zone name") from exc
+            raise ConfigurationError(f"timezone {self.timezone!r} is not an IANA time zone name") from exc
         for key, expression in (("podcastSchedule", self.podcast_schedule), ("quoteSchedule", self.quote_schedule)):
             if not _SCHEDULE.match(expression):
-                raise ConfigError(f"{key} {expression!r}: expected cron(...), rate(...) or at(...)")
+                raise ConfigurationError(f"{key} {expression!r}: expected cron(...), rate(...) or at(...)")
         if self.log_level.upper() not in LOG_LEVELS:
-            raise ConfigError(f"logLevel {self.log_level!r}: expected one of {', '.join(LOG_LEVELS)}")
+            raise ConfigurationError(f"logLevel {self.log_level!r}: expected one of {', '.join(LOG_LEVELS)}")
 
 
 def _int(key: str, value: Any) -> int:
     try:
         return int(value)
     except (TypeError, ValueError) as exc:
-        raise ConfigError(f"{key} {value!r} is not an integer") from exc
+        raise ConfigurationError(f"{key} {value!r} is not an integer") from exc
 
 
 def _concurrency(value: Any) -> dict[str, int]:
@@ -122,11 +120,11 @@ def _concurrency(value: Any) -> dict[str, int]:
         try:
             value = json.loads(value)
         except ValueError as exc:
-            raise ConfigError(f"reservedConcurrency {value!r} is not a JSON object") from exc
+            raise ConfigurationError(f"reservedConcurrency {value!r} is not a JSON object") from exc
     if not isinstance(value, dict):
-        raise ConfigError(f"reservedConcurrency {value!r} is not a JSON object of stage name → integer")
+        raise ConfigurationError(f"reservedConcurrency {value!r} is not a JSON object of stage name → integer")
     parsed = {str(name): _int(f"reservedConcurrency.{name}", n) for name, n in value.items()}
     for name, n in parsed.items():
         if n < 1:
-            raise ConfigError(f"reservedConcurrency.{name} must be at least 1 (0 would disable the function)")
+            raise ConfigurationError(f"reservedConcurrency.{name} must be at least 1 (0 would disable the function)")
     return parsed

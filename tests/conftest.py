@@ -31,7 +31,7 @@ def settings(tmp_path: Path) -> Settings:
 @pytest.fixture
 def adapters(settings: Settings) -> Iterator[bootstrap.Adapters]:
     """Local adapters on a fresh database, installed as the handlers' adapters."""
-    built = bootstrap.Adapters(settings)
+    built = bootstrap.build(settings)
     bootstrap.install(built)
     yield built
     bootstrap.install(None)
@@ -45,7 +45,7 @@ def make_runner(settings: Settings) -> Iterator[Any]:
 
     def build(**overrides: object) -> LocalRunner:
         clock = VirtualClock(datetime(2026, 1, 1, tzinfo=UTC))
-        return LocalRunner(settings, adapters=bootstrap.Adapters(settings, **overrides), clock=clock)
+        return LocalRunner(settings, adapters=bootstrap.build(settings, **overrides), clock=clock)
 
     yield build
     bootstrap.install(None)

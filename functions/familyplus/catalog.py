@@ -107,7 +107,7 @@ STAGES: tuple[StageSpec, ...] = (
 WORKFLOWS: tuple[WorkflowSpec, ...] = (
     WorkflowSpec("process_response", "Turn one response into a story, tags, wisdom and quotes"),
     WorkflowSpec("generate_podcast", "Turn a story into a podcast episode (script, speech, MP3)"),
-    # batch lane (issue 5): bounded by their Map's MaxConcurrency, so they never crowd out interactive work
+    # batch lane: bounded by their Map's MaxConcurrency, so they never crowd out interactive work
     WorkflowSpec("daily_podcasts", "Nightly: generate_podcast for stories without one, two at a time"),
     WorkflowSpec("batch_responses", "A JSONL manifest in S3: process_response per line (Distributed Map)"),
 )

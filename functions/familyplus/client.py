@@ -4,7 +4,7 @@ The execution name is deterministic (`response-<id>`), so a repeated or retried 
 execution: Step Functions Standard keeps names unique per state machine for 90 days. AWS returns the existing
 execution for a repeated name+input only while it runs; once it has finished it answers
 `ExecutionAlreadyExists` — we then compare inputs and return the existing ARN when they match, and raise
-`ExecutionConflictError` when they do not (the same response id sent with different content).
+`ExecutionAlreadyExistsError` when they do not (the same response id sent with different content).
 
 This is the one module of the package that talks to AWS through boto3 (the backend's side, not a stage).
 """
@@ -18,7 +18,7 @@ from typing import Any
 import boto3
 from botocore.config import Config
 
-from familyplus.errors import PermanentError
+from familyplus.errors import ExecutionAlreadyExistsError
 from familyplus.models.base import MediaType
 from familyplus.models.keys import execution_name
 from familyplus.models.response import ProcessResponseInput
@@ -30,11 +30,6 @@ _STATE_MACHINE_ARN = re.compile(r"^arn:aws[a-z-]*:states:([a-z0-9-]+):(\d{12}):s
 #: DESIGN.md §3: one retry layer. StartExecution with a fixed name is idempotent, so one SDK retry of a
 #: throttled or dropped call is safe; the caller decides about anything beyond that.
 _RETRIES = Config(retries={"mode": "standard", "max_attempts": 2}, connect_timeout=5, read_timeout=10)
-
-
-class ExecutionConflictError(PermanentError):
-    """Raised when `response-<id>` already exists with a different input: the same response id was sent
-    with different content. Retrying cannot help; use a new response id, or redrive/inspect the existing one."""
 
 
 def checked_execution_name(response_id: str) -> str:
@@ -89,7 +84,7 @@ def start_processing(
         existing = sfn.describe_execution(executionArn=arn)
         if json.loads(existing.get("input") or "null") == payload:
             return str(existing["executionArn"])
-        raise ExecutionConflictError(
+        raise ExecutionAlreadyExistsError(
             f"execution {name} already exists ({existing.get('status', 'unknown status')}) with a different "
             f"input than this call for response {response_id}: the same response id was sent with other "
             "content",

@@ -84,7 +84,7 @@ class QuoteProposer(Protocol):
     def propose(self, text: str, *, max_quotes: int) -> list[str]: ...
 
 
-# --- audio (issue 6) -----------------------------------------------------------------------------
+# --- audio: transcription and podcasts ----------------------------------------------------------
 # Audio ports take explicit destination paths (`dst`, `workdir`): the stage owns a temporary folder and
 # everything written there goes away with it, which matters in a warm Lambda whose /tmp is reused.
 
@@ -118,7 +118,10 @@ class Audio(Protocol):
         """Decode the first audio stream to 16 kHz mono 16-bit PCM WAV (what speech recognisers want)."""
         ...
 
-    def split(self, src: Path, *, chunk_seconds: float, overlap_seconds: float, dst_dir: Path) -> list[AudioChunk]: ...
+    def split(self, src: Path, plan: Sequence[tuple[float, float]], *, dst_dir: Path) -> list[AudioChunk]:
+        """Cut `src` into the `plan`'s (offset, length) pieces (seconds), each a 16 kHz mono WAV in `dst_dir`."""
+        ...
+
     def concat(self, paths: Sequence[Path], dst: Path, *, crossfade_seconds: float) -> AudioInfo: ...
     def loudnorm(self, src: Path, dst: Path, *, target_lufs: float = -16.0, true_peak_db: float = -1.5) -> Loudness:
         """Normalise to `target_lufs` integrated loudness; returns the loudness of `dst`."""
@@ -163,6 +166,11 @@ class MediaStore(Protocol):
         """A link a family member can open for `expires_s` seconds (a presigned URL on S3; a file URI locally)."""
         ...
 
+    def local_path(self, key: str) -> Path | None:
+        """The file behind `key` on this machine when the store keeps its files here (a local folder), else
+        None (S3). For showing a person where a podcast is; stages use `get`."""
+        ...
+
 
 class PodcastWriter(Protocol):
     """Writes a podcast script (intro, story, quotes, outro) from a story and its verbatim quotes."""
@@ -170,7 +178,7 @@ class PodcastWriter(Protocol):
     def write(self, story: StoryRecord, quotes: Sequence[Quote]) -> PodcastScript: ...
 
 
-# --- daily quotes (issue 5) ----------------------------------------------------------------------
+# --- daily quotes --------------------------------------------------------------------------------
 # Own ports (not `Store`): families and deliveries live in their own tables of the same database.
 
 

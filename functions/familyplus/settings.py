@@ -185,10 +185,6 @@ class Settings(BaseSettings):
         """Local notifier: one JSON line per message sent while no Twilio keys are set."""
         return self.data_dir / "outbox.jsonl"
 
-    @property
-    def twilio_configured(self) -> bool:
-        return bool(self.twilio_account_sid and self.twilio_auth_token)
-
 
 ENV_FILE = ".env"
 #: The seed's local variables file (Trigger.dev / Cloudflare Workers): read when there is no `.env`.

@@ -20,7 +20,3 @@ VALUE_TAGS: tuple[str, ...] = (
     "generosity",
     "patience",
 )
-
-
-def is_value_tag(tag: str) -> bool:
-    return tag in VALUE_TAGS

@@ -29,7 +29,7 @@ from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from pydantic.alias_generators import to_camel
 
-from familyplus.errors import NotFoundError
+from familyplus.errors import ExecutionAlreadyExistsError, NotFoundError
 from familyplus.models.base import MAX_TEXT_CHARS, Id, MediaType
 from familyplus.models.keys import execution_name
 from familyplus.models.response import ProcessResponseInput, ResponseRecord
@@ -48,7 +48,7 @@ from familyplus_local.intake_guards import (
     guard,
 )
 from familyplus_local.recordings import RecordingNotFoundError, local_path, store_recording
-from familyplus_local.runtime.runner import ExecutionExistsError, LocalRunner
+from familyplus_local.runtime.runner import LocalRunner
 
 PROCESS = "process_response"
 #: Executions the intake runs at the same time.
@@ -179,7 +179,7 @@ class Intake:
             error = future.exception() if future.done() else None
             if error is None:  # submitted, first event not written yet
                 return {"executionArn": execution_arn(PROCESS, name), "name": name, "status": "RUNNING"}
-            status = 409 if isinstance(error, ExecutionExistsError | SubjectBusyError) else 500
+            status = 409 if isinstance(error, ExecutionAlreadyExistsError | SubjectBusyError) else 500
             raise HTTPException(status, f"execution {name!r} could not start: {error}") from None
         return {
             "executionArn": ex.execution_arn,

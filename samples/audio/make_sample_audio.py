@@ -13,7 +13,7 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from familyplus.adapters.ffmpeg_audio import FfmpegAudio
+from familyplus.adapters.shared.ffmpeg_audio import FfmpegAudio
 from familyplus.adapters.local.espeak_speech import EspeakSpeech, EspeakVoice
 
 HERE = Path(__file__).resolve().parent

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from familyplus import bootstrap
-from familyplus.adapters.ffmpeg_audio import FfmpegAudio
+from familyplus.adapters.shared.ffmpeg_audio import FfmpegAudio
 from familyplus.settings import Settings
 from familyplus_local.executor import VirtualClock
 from familyplus_local.runtime.runner import LocalRunner
@@ -33,7 +33,7 @@ def audio_runner(tmp_path: Path, model_cache: Path) -> Callable[..., LocalRunner
             _env_file=None,
             **settings,
         )
-        return LocalRunner(configured, adapters=bootstrap.Adapters(configured), clock=VirtualClock())
+        return LocalRunner(configured, adapters=bootstrap.build(configured), clock=VirtualClock())
 
     yield build
     bootstrap.install(None)
@@ -71,7 +71,8 @@ def test_recording_becomes_transcript_story_and_podcast(audio_runner: Callable[.
     podcasts = runner.executions.list(state_machine_name="generate_podcast")
     assert [p.status for p in podcasts] == ["SUCCEEDED"]
     assert story.podcast_key == "podcasts/story-rec1/podcast.mp3"
-    mp3 = Path(runner.adapters.media.path_for(story.podcast_key))  # type: ignore[attr-defined]
+    mp3 = runner.adapters.media.local_path(story.podcast_key)
+    assert mp3 is not None
     output = podcasts[0].output
     info = FfmpegAudio().probe(mp3)
     assert info.duration == pytest.approx(output["podcast"]["seconds"], rel=0.01)

@@ -7,7 +7,8 @@ from typing import Any
 import pytest
 
 from familyplus.catalog import StageSpec
-from infra.config import ConfigError, DeployConfig
+from familyplus.errors import ConfigurationError
+from infra.config import DeployConfig
 
 
 def _config(context: dict[str, Any], environ: dict[str, str] | None = None) -> DeployConfig:
@@ -47,7 +48,7 @@ def test_context_wins_over_environment() -> None:
     ],
 )
 def test_bad_settings_fail_the_synth_naming_the_key(context: dict[str, Any], message: str) -> None:
-    with pytest.raises(ConfigError, match=message):
+    with pytest.raises(ConfigurationError, match=message):
         _config(context)
 
 

@@ -9,10 +9,10 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
+from familyplus.errors import ExecutionAlreadyExistsError
 from familyplus.models.keys import story_id_for
 from familyplus_local.executor import SubjectBusyError
 from familyplus_local.ops.batch.local import run_batch
-from familyplus_local.runtime.runner import ExecutionExistsError
 from tests.reliability import counts
 from tests.reliability.support import PROCESS, runner_for, stored
 from tests.support import response
@@ -46,7 +46,7 @@ def test_duplicate_and_conflicting_starts_of_one_response_at_once(tmp_path: Path
         name, text = ("response-d", texts[0]) if i < 3 else (f"response-d-{i}", texts[i - 3])
         try:
             return runner.start(PROCESS, response("d", text=text), name=name)
-        except (SubjectBusyError, ExecutionExistsError) as exc:
+        except (SubjectBusyError, ExecutionAlreadyExistsError) as exc:
             return exc
 
     with ThreadPoolExecutor(max_workers=6) as pool:

@@ -9,13 +9,13 @@ import pytest
 from familyplus.adapters.local.meaning_tagger import MeaningValueTagger
 from familyplus.adapters.local.minilm_embedder import MiniLmEmbedder
 from familyplus.adapters.local.outbox_notifier import OutboxNotifier
-from familyplus.bootstrap import Adapters
+from familyplus.bootstrap import build
 from familyplus.errors import ConfigurationError
 from familyplus.settings import Settings
 
 
 def test_local_profile_uses_offline_adapters(tmp_path: Path) -> None:
-    adapters = Adapters(Settings(data_dir=tmp_path, _env_file=None))  # type: ignore[call-arg]
+    adapters = build(Settings(data_dir=tmp_path, _env_file=None))  # type: ignore[call-arg]
     assert isinstance(adapters.embedder, MiniLmEmbedder)
     assert isinstance(adapters.tagger, MeaningValueTagger)
     assert isinstance(adapters.notifier, OutboxNotifier)
@@ -24,9 +24,9 @@ def test_local_profile_uses_offline_adapters(tmp_path: Path) -> None:
 def test_overrides_replace_named_ports_only(tmp_path: Path) -> None:
     settings = Settings(data_dir=tmp_path, _env_file=None)  # type: ignore[call-arg]
     marker = object()
-    assert Adapters(settings, embedder=marker).embedder is marker
+    assert build(settings, embedder=marker).embedder is marker
     with pytest.raises(TypeError, match="unknown port 'embeder'"):
-        Adapters(settings, embeder=marker)
+        build(settings, embeder=marker)
 
 
 def test_cloud_profile_refuses_the_local_outbox(tmp_path: Path) -> None:
@@ -34,4 +34,4 @@ def test_cloud_profile_refuses_the_local_outbox(tmp_path: Path) -> None:
         profile="cloud", data_dir=tmp_path, twilio_account_sid=None, twilio_auth_token=None, twilio_from=None
     )
     with pytest.raises(ConfigurationError, match="twilio_account_sid"):
-        _ = Adapters(settings).notifier
+        _ = build(settings).notifier

@@ -19,7 +19,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import ValidationError
 
 from familyplus import bootstrap
-from familyplus.errors import FamilyplusError, PermanentError, TransientError
+from familyplus.errors import FamilyplusError, PermanentError, TransientError, describe_validation
 from familyplus.models.base import WireModel
 
 logger = Logger(service="familyplus")
@@ -36,15 +36,6 @@ class Handler(Protocol):
     def __call__(
         self, event: dict[str, Any], context: LambdaContext, adapters: bootstrap.Adapters | None = None
     ) -> dict[str, object]: ...
-
-
-def describe_validation(exc: ValidationError) -> str:
-    """'responseId: Field required; text: String should have at most 40000 characters'."""
-    parts = []
-    for err in exc.errors():
-        where = ".".join(str(p) for p in err["loc"]) or "input"
-        parts.append(f"{where}: {err['msg']}")
-    return "invalid input: " + "; ".join(parts)
 
 
 def _boundary(stage: str, exc: Exception) -> FamilyplusError:

@@ -5,8 +5,8 @@ imports it from there (a story is made by process_response and read by generate_
 
 * `base`     — the building blocks: `WireModel` (camelCase Step Functions payloads), `Record` (stored rows),
                the id types.
-* `keys`     — every storage key and name derived from ids (media keys, story ids, execution names, the
-               batch manifest prefixes), so each key's shape is written once.
+* `keys`     — every storage key and name derived from ids (media keys, story ids, quote keys, execution
+               names, the batch manifest prefixes), so each key's shape is written once.
 * `response` — process_response: its input and text-stage events, and the records it stores (response,
                tags, wisdom, story, quotes).
 * `audio`    — process_response's audio branch (prepare, transcribe chunks, merge) and the values the audio

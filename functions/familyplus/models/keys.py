@@ -7,6 +7,7 @@ leaves no garbage behind for long.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from typing import Annotated
 
@@ -44,6 +45,12 @@ def is_url(source: str) -> bool:
 def story_id_for(response_id: str) -> str:
     """One story per response: its id derives from the response id, so a replay upserts, never duplicates."""
     return f"story-{response_id}"
+
+
+def quote_key(story_id: str, text: str) -> str:
+    """A quote candidate's key for the daily quote ledger: stable across replays (a story's quotes are
+    rewritten with new positions, same words)."""
+    return hashlib.sha256(f"{story_id}\n{text}".encode()).hexdigest()[:16]
 
 
 def execution_name(response_id: str) -> str:

@@ -11,11 +11,15 @@ from typing import Protocol
 
 from familyplus.models.response import ExtractQuotesOutput, Quote, StoryEvent
 from familyplus.ports import QuoteProposer, Store
-from familyplus.settings import Settings
 from familyplus.stages._common import load_words
 from familyplus.text import find_verbatim
 
 STAGE = "extract_quotes"
+
+
+class ExtractQuotesSettings(Protocol):
+    @property
+    def max_quotes(self) -> int: ...
 
 
 class ExtractQuotesPorts(Protocol):
@@ -24,7 +28,7 @@ class ExtractQuotesPorts(Protocol):
     @property
     def quotes(self) -> QuoteProposer: ...
     @property
-    def settings(self) -> Settings: ...
+    def settings(self) -> ExtractQuotesSettings: ...
 
 
 def run(event: StoryEvent, ports: ExtractQuotesPorts) -> ExtractQuotesOutput:

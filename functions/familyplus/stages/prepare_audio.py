@@ -47,6 +47,24 @@ class PrepareAudioPorts(Protocol):
     def settings(self) -> PrepareAudioSettings: ...
 
 
+def plan_chunks(duration: float, chunk_seconds: float, overlap_seconds: float) -> list[tuple[float, float]]:
+    """(offset, length) pairs covering [0, duration]: consecutive chunks share `overlap_seconds`.
+
+    A recording no longer than one chunk is one chunk. No chunk is a sliver: when what would follow a chunk
+    is short (at most the overlap, or a tenth of a chunk), that chunk runs on to the end instead.
+    """
+    if chunk_seconds <= 0 or overlap_seconds < 0 or overlap_seconds >= chunk_seconds:
+        raise ValueError(f"need 0 <= overlap ({overlap_seconds}) < chunk ({chunk_seconds})")
+    min_tail = max(overlap_seconds, 0.1 * chunk_seconds)
+    plan: list[tuple[float, float]] = []
+    offset = 0.0
+    while duration - (offset + chunk_seconds) > min_tail:
+        plan.append((offset, float(chunk_seconds)))
+        offset += chunk_seconds - overlap_seconds
+    plan.append((offset, duration - offset))
+    return plan
+
+
 def run(event: PrepareAudioEvent, ports: PrepareAudioPorts) -> PrepareAudioOutput:
     settings = ports.settings
     response = ports.store.get_response(event.response_id)
@@ -74,12 +92,8 @@ def run(event: PrepareAudioEvent, ports: PrepareAudioPorts) -> PrepareAudioOutpu
             speech_path = workdir / "speech.wav"
             speech = ports.audio.to_speech_wav(source, speech_path)
             if speech.duration > settings.audio_chunk_threshold_seconds:
-                chunks = ports.audio.split(
-                    speech_path,
-                    chunk_seconds=settings.audio_chunk_seconds,
-                    overlap_seconds=settings.audio_chunk_overlap_seconds,
-                    dst_dir=workdir / "chunks",
-                )
+                plan = plan_chunks(speech.duration, settings.audio_chunk_seconds, settings.audio_chunk_overlap_seconds)
+                chunks = ports.audio.split(speech_path, plan, dst_dir=workdir / "chunks")
             else:
                 chunks = [AudioChunk(path=speech_path, offset=0.0, duration=speech.duration)]
         except PermanentError as exc:

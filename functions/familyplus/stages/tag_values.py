@@ -6,11 +6,15 @@ from typing import Protocol
 
 from familyplus.models.response import ResponseEvent, TagValuesOutput
 from familyplus.ports import Store, ValueTagger
-from familyplus.settings import Settings
 from familyplus.stages._common import in_vocabulary, load_words
 from familyplus.vocabulary import VALUE_TAGS
 
 STAGE = "tag_values"
+
+
+class TagValuesSettings(Protocol):
+    @property
+    def max_tags(self) -> int: ...
 
 
 class TagValuesPorts(Protocol):
@@ -19,7 +23,7 @@ class TagValuesPorts(Protocol):
     @property
     def tagger(self) -> ValueTagger: ...
     @property
-    def settings(self) -> Settings: ...
+    def settings(self) -> TagValuesSettings: ...
 
 
 def run(event: ResponseEvent, ports: TagValuesPorts) -> TagValuesOutput:

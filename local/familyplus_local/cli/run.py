@@ -70,9 +70,8 @@ def show_result(runner: LocalRunner, execution: Execution, *, verbose: bool = Fa
 
 
 def podcast_path(runner: LocalRunner, key: str) -> Path:
-    media = runner.adapters.media
-    path_for = getattr(media, "path_for", None)  # local media store: a file on this machine
-    return Path(path_for(key)).resolve() if path_for else Path(key)
+    local = runner.adapters.media.local_path(key)  # a file on this machine (local media store), or None (S3)
+    return local.resolve() if local else Path(key)
 
 
 def upload_recording(runner: LocalRunner, response_id: str, recording: Path) -> str:

@@ -17,8 +17,10 @@ from datetime import UTC, datetime
 from typing import Any
 
 from familyplus import bootstrap
+from familyplus.errors import ExecutionAlreadyExistsError
 from familyplus.faults import FaultPlan
 from familyplus.settings import Settings, load_settings
+from familyplus_local import executor
 from familyplus_local.executor import (
     ABORTED,
     FAILED,
@@ -27,7 +29,6 @@ from familyplus_local.executor import (
     Clock,
     DirectoryObjectStore,
     Execution,
-    ExecutionAlreadyExistsError,
     ExecutionNotFoundError,
     HistoryEvent,
     Lease,
@@ -48,10 +49,6 @@ Listener = Callable[[HistoryEvent], None]
 _RUN_STARTS = ("ExecutionStarted", "ExecutionRedriven")
 
 
-class ExecutionExistsError(ValueError):
-    """Raised when an execution name is reused with a different input (AWS: ExecutionAlreadyExists)."""
-
-
 class LocalRunner:
     def __init__(
         self,
@@ -65,7 +62,7 @@ class LocalRunner:
     ) -> None:
         prepare_environment(verbose=verbose)
         self.settings = settings or load_settings()
-        self.adapters = adapters or bootstrap.Adapters(self.settings)
+        self.adapters = adapters or bootstrap.build(self.settings)
         self.clock = clock
         self.lambdas = LocalLambda(self.adapters, faults=FaultPlan.parse(self.settings.faults))
         self.executions = SqliteExecutionStore(self.settings.database_path)
@@ -93,7 +90,7 @@ class LocalRunner:
         """Run an execution to its end and persist it (history is appended live, event by event).
 
         AWS StartExecution's rule for a name in use: the same input returns that execution, another input is
-        refused (ExecutionExistsError) — also when two processes start the same name at the same moment.
+        refused (ExecutionAlreadyExistsError) — also when two processes start the same name at the same moment.
         While another live execution of `workflow` works on the same response, the start is refused
         (SubjectBusyError): two runs of one response would mix their results."""
         if name is None:
@@ -133,7 +130,7 @@ class LocalRunner:
                     stop=stop,
                 ),
             )
-        except ExecutionAlreadyExistsError:  # another process started this name first
+        except executor.ExecutionAlreadyExistsError:  # another process started this name first (the store refused)
             existing = self.find(name, workflow)
             if existing is None:
                 raise
@@ -189,7 +186,9 @@ class LocalRunner:
     def _same_input(self, existing: Execution, workflow: str, payload: dict[str, Any]) -> Execution:
         if existing.input == payload:
             return existing
-        raise ExecutionExistsError(f"execution {existing.name!r} of {workflow} already exists with a different input")
+        raise ExecutionAlreadyExistsError(
+            f"execution {existing.name!r} of {workflow} already exists with a different input"
+        )
 
     def _lease(self, payload: Any) -> Lease:
         response_id = payload.get("responseId") if isinstance(payload, dict) else None

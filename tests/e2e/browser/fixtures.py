@@ -66,7 +66,7 @@ def populate(data_dir: Path) -> tuple[LocalRunner, Gate]:
     gate = Gate(FlakyPort(LexiconValueTagger(), "tag", failures=3))
     # Virtual time from now: retries take no time, and the dates are today's (redrive looks 14 days back).
     runner = LocalRunner(
-        settings, adapters=bootstrap.Adapters(settings, tagger=gate), clock=VirtualClock(datetime.now(UTC))
+        settings, adapters=bootstrap.build(settings, tagger=gate), clock=VirtualClock(datetime.now(UTC))
     )
     runner.start("process_response", response("flaky", familyId="family-okafor"), name="response-flaky")
     runner.start("process_response", response("ok", familyId="family-okafor"), name="response-ok")

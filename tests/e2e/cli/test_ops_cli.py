@@ -96,7 +96,7 @@ def test_stop_aborts_a_running_execution_and_refuses_a_finished_one(cli: CliRunn
     gate = Gate(LexiconValueTagger())
     runner = LocalRunner(
         settings,
-        adapters=bootstrap.Adapters(settings, tagger=gate),
+        adapters=bootstrap.build(settings, tagger=gate),
         clock=VirtualClock(datetime.now(UTC)),
         heartbeat_seconds=0.2,
     )

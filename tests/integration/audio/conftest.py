@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from familyplus.adapters.ffmpeg_audio import FfmpegAudio
 from familyplus.adapters.local.espeak_speech import EspeakSpeech
 from familyplus.adapters.local.whisper_transcriber import WhisperTranscriber
+from familyplus.adapters.shared.ffmpeg_audio import FfmpegAudio
 
 
 @pytest.fixture(scope="session")

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from familyplus.adapters.ffmpeg_audio import FfmpegAudio
 from familyplus.adapters.local.local_media_store import LocalMediaStore
 from familyplus.adapters.local.sqlite_store import SqliteStore
+from familyplus.adapters.shared.ffmpeg_audio import FfmpegAudio
 from familyplus.errors import NotFoundError, PermanentError
 from familyplus.models.audio import PrepareAudioEvent
 from familyplus.models.response import ResponseRecord

@@ -8,13 +8,14 @@ from pathlib import Path
 
 import pytest
 
-from familyplus.adapters.ffmpeg_audio import FfmpegAudio, plan_chunks
 from familyplus.adapters.local.local_media_store import LocalMediaStore
 from familyplus.adapters.local.sqlite_store import SqliteStore
 from familyplus.adapters.local.whisper_transcriber import WhisperTranscriber
+from familyplus.adapters.shared.ffmpeg_audio import FfmpegAudio
 from familyplus.models.audio import MergeTranscriptEvent, PrepareAudioEvent, Transcript
 from familyplus.models.response import ResponseRecord
 from familyplus.stages import merge_transcript, prepare_audio, transcribe_chunk
+from familyplus.stages.prepare_audio import plan_chunks
 from tests.audio_support import (
     SAMPLE_RECORDING,
     SAMPLE_TEXT,

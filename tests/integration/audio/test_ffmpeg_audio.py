@@ -7,9 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from familyplus.adapters.ffmpeg_audio import FfmpegAudio, plan_chunks
 from familyplus.adapters.local.espeak_speech import EspeakSpeech
+from familyplus.adapters.shared.ffmpeg_audio import FfmpegAudio
 from familyplus.errors import ConfigurationError, PermanentError
+from familyplus.stages.prepare_audio import plan_chunks
 from tests.audio_support import SAMPLE_RECORDING
 
 
@@ -21,8 +22,8 @@ def test_probe_reads_the_sample(audio: FfmpegAudio) -> None:
 
 def test_split_cuts_exactly_the_planned_pieces(audio: FfmpegAudio, tmp_path: Path) -> None:
     speech = audio.to_speech_wav(SAMPLE_RECORDING, tmp_path / "speech.wav")
-    chunks = audio.split(tmp_path / "speech.wav", chunk_seconds=6.0, overlap_seconds=1.5, dst_dir=tmp_path / "c")
     plan = plan_chunks(speech.duration, 6.0, 1.5)
+    chunks = audio.split(tmp_path / "speech.wav", plan, dst_dir=tmp_path / "c")
     assert [c.offset for c in chunks] == [o for o, _ in plan]
     assert [c.duration for c in chunks] == pytest.approx([d for _, d in plan], abs=0.01)
     # The samples of each chunk are the original's samples at its offset (sample-accurate cutting).

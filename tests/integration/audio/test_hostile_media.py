@@ -13,14 +13,15 @@ from typing import Any
 
 import pytest
 
-from familyplus.adapters.ffmpeg_audio import FfmpegAudio
 from familyplus.adapters.local.local_media_store import LocalMediaStore
 from familyplus.adapters.local.sqlite_store import SqliteStore
+from familyplus.adapters.shared.ffmpeg_audio import FfmpegAudio
 from familyplus.adapters.shared.input_formats import ALLOWED_DEMUXERS, sniff
 from familyplus.errors import PermanentError
 from familyplus.models.audio import PrepareAudioEvent
 from familyplus.models.response import ResponseRecord
 from familyplus.stages import prepare_audio
+from familyplus.stages.prepare_audio import plan_chunks
 from tests.audio_support import SAMPLE_RECORDING, AudioPorts, AudioSettings
 
 
@@ -84,8 +85,8 @@ def test_every_ffmpeg_input_is_opened_with_the_allow_lists(
 
     monkeypatch.setattr(subprocess, "run", recording_run)
     speech = tmp_path / "speech.wav"
-    audio.to_speech_wav(SAMPLE_RECORDING, speech)
-    audio.split(speech, chunk_seconds=8, overlap_seconds=1, dst_dir=tmp_path / "chunks")
+    converted = audio.to_speech_wav(SAMPLE_RECORDING, speech)
+    audio.split(speech, plan_chunks(converted.duration, 8, 1), dst_dir=tmp_path / "chunks")
     joined = tmp_path / "joined.wav"
     audio.concat([speech, speech], joined, crossfade_seconds=0.2)
     audio.encode_mp3(joined, tmp_path / "out.mp3", title="t")

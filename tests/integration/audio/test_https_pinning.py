@@ -23,7 +23,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
-from familyplus.adapters.https_fetcher import HttpsFetcher
+from familyplus.adapters.shared.https_fetcher import HttpsFetcher
 
 HOST = "media.familyplus.test"
 

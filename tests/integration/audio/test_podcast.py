@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from familyplus.adapters.ffmpeg_audio import FfmpegAudio
 from familyplus.adapters.local.espeak_speech import EspeakSpeech
 from familyplus.adapters.local.local_media_store import LocalMediaStore
 from familyplus.adapters.local.sqlite_store import SqliteStore
 from familyplus.adapters.local.template_podcast_writer import TemplatePodcastWriter
+from familyplus.adapters.shared.ffmpeg_audio import FfmpegAudio
 from familyplus.errors import PermanentError
 from familyplus.models.podcast import AssemblePodcastEvent, PublishPodcastEvent, WritePodcastScriptEvent
 from familyplus.models.response import Quote, ResponseRecord, StoryRecord

@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from familyplus.adapters.ffmpeg_audio import FfmpegAudio
 from familyplus.adapters.local.whisper_transcriber import WhisperTranscriber, assemble_model
+from familyplus.adapters.shared.ffmpeg_audio import FfmpegAudio
 from familyplus.errors import PermanentError
 from tests.audio_support import SAMPLE_RECORDING, SAMPLE_TEXT, word_error_rate
 

@@ -11,8 +11,8 @@ import pytest
 from moto import mock_aws
 from pydantic import ValidationError
 
-from familyplus.client import ExecutionConflictError, checked_execution_name, execution_arn, start_processing
-from familyplus.errors import PermanentError
+from familyplus.client import checked_execution_name, execution_arn, start_processing
+from familyplus.errors import ExecutionAlreadyExistsError, PermanentError
 
 REGION = "us-east-1"
 DEFINITION = json.dumps({"StartAt": "Done", "States": {"Done": {"Type": "Succeed"}}})
@@ -80,7 +80,9 @@ def test_different_input_for_an_existing_name_is_a_clear_error(sfn: tuple[Any, s
     client, arn = sfn
     start_processing("resp-3", "fam-1", media_type="text", text="Version one.", state_machine_arn=arn, client=client)
 
-    with pytest.raises(ExecutionConflictError, match=r"response-resp-3 already exists .* different input") as caught:
+    with pytest.raises(
+        ExecutionAlreadyExistsError, match=r"response-resp-3 already exists .* different input"
+    ) as caught:
         start_processing(
             "resp-3", "fam-1", media_type="text", text="Version two.", state_machine_arn=arn, client=client
         )

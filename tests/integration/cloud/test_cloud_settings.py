@@ -14,10 +14,11 @@ from aws_lambda_powertools.utilities import parameters
 from moto import mock_aws
 
 from familyplus import bootstrap
-from familyplus.adapters.cloud.idempotency import IdempotentEmbedder, IdempotentValueTagger
+from familyplus.adapters.cloud import CloudAdapters
+from familyplus.adapters.cloud.idempotency import ProviderCached
 from familyplus.adapters.cloud.openai_embedder import OpenAIEmbedder
-from familyplus.adapters.cloud.sqlite_idempotency import SqlitePersistenceLayer
 from familyplus.adapters.cloud.supabase_store import SupabaseStore
+from familyplus.adapters.local.sqlite_idempotency import SqlitePersistenceLayer
 from familyplus.errors import ConfigurationError
 from familyplus.settings import Settings, load_settings
 
@@ -171,17 +172,18 @@ def test_bootstrap_builds_the_cloud_adapters_from_settings(tmp_path: Path) -> No
         aws_region="us-west-2",
         bedrock_model_id="us.anthropic.claude-haiku-4-5-20251001-v1:0",
     )
-    adapters = bootstrap.Adapters(settings)
+    adapters = bootstrap.build(settings)
+    assert isinstance(adapters, CloudAdapters)
     assert isinstance(adapters.store, SupabaseStore)
-    assert isinstance(adapters.embedder, IdempotentEmbedder) and isinstance(adapters.embedder.inner, OpenAIEmbedder)
+    assert isinstance(adapters.embedder, ProviderCached) and isinstance(adapters.embedder.inner, OpenAIEmbedder)
     assert (adapters.embedder.model, adapters.embedder.dimensions) == ("text-embedding-3-small", 1536)
-    assert isinstance(adapters.tagger, IdempotentValueTagger)
+    assert isinstance(adapters.tagger, ProviderCached)
     assert type(adapters.tagger.inner).__name__ == "BedrockValueTagger"
     for port in ("wisdom", "writer", "quotes"):
         assert type(getattr(adapters, port).inner).__name__.startswith("Bedrock")
-    bedrock = adapters.cloud.bedrock
+    bedrock = adapters.bedrock
     assert bedrock.model_id == settings.bedrock_model_id and bedrock.client.meta.region_name == "us-west-2"
-    assert isinstance(adapters.cloud.cache.persistence, SqlitePersistenceLayer)  # no table set: local SQLite
+    assert isinstance(adapters.cache.persistence, SqlitePersistenceLayer)  # no table set: local SQLite
 
     class Context:
         def get_remaining_time_in_millis(self) -> int:
@@ -189,7 +191,7 @@ def test_bootstrap_builds_the_cloud_adapters_from_settings(tmp_path: Path) -> No
 
     context = Context()
     adapters.register_lambda_context(context)
-    assert adapters.cloud.cache.config.lambda_context is context
+    assert adapters.cache.config.lambda_context is context
 
 
 def test_the_secret_can_hold_every_provider_variable(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -232,7 +234,7 @@ def test_bootstrap_builds_the_cloud_audio_adapters(tmp_path: Path) -> None:
         cartesia_api_key="car",
         aws_region="us-west-2",
     )
-    adapters = bootstrap.Adapters(
+    adapters = bootstrap.build(
         Settings(
             **base,
             media_bucket="media-bucket",
@@ -248,7 +250,7 @@ def test_bootstrap_builds_the_cloud_audio_adapters(tmp_path: Path) -> None:
         "host": "v-host",
         "narrator": "v-narr",
     }
-    bare = bootstrap.Adapters(Settings(**base))  # type: ignore[arg-type]
+    bare = bootstrap.build(Settings(**base))  # type: ignore[arg-type]
     with pytest.raises(ConfigurationError, match="FAMILYPLUS_MEDIA_BUCKET"):
         _ = bare.media
     with pytest.raises(ConfigurationError, match="FAMILYPLUS_CARTESIA_VOICE_HOST"):

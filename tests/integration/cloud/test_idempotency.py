@@ -22,16 +22,17 @@ from aws_lambda_powertools.utilities.idempotency.persistence import datarecord, 
 from aws_lambda_powertools.utilities.idempotency.persistence.base import BasePersistenceLayer
 from moto import mock_aws
 
-from familyplus.adapters.cloud import sqlite_idempotency
 from familyplus.adapters.cloud.idempotency import (
-    IdempotentEmbedder,
-    IdempotentQuoteProposer,
-    IdempotentStoryWriter,
-    IdempotentValueTagger,
+    EMBED,
+    EXTRACT_QUOTES,
+    TAG_VALUES,
+    WRITE_STORY,
     ProviderCache,
+    cached,
     content_hash,
 )
-from familyplus.adapters.cloud.sqlite_idempotency import SqlitePersistenceLayer
+from familyplus.adapters.local import sqlite_idempotency
+from familyplus.adapters.local.sqlite_idempotency import SqlitePersistenceLayer
 from familyplus.errors import TransientError
 from familyplus.models.response import StoryDraft, ValueTag
 from familyplus.vocabulary import VALUE_TAGS
@@ -119,7 +120,7 @@ def clock(monkeypatch: pytest.MonkeyPatch) -> VirtualClock:
 
 def test_the_same_content_twice_is_one_provider_call(persistence: BasePersistenceLayer, clock: Any) -> None:
     provider = CountingTagger()
-    tagger = IdempotentValueTagger(provider, ProviderCache(persistence))
+    tagger = cached(provider, ProviderCache(persistence), TAG_VALUES)
     first = tagger.tag("My mother sang.", VALUE_TAGS)
     second = tagger.tag("My mother sang.", VALUE_TAGS)
     assert provider.calls == 1
@@ -133,7 +134,7 @@ def test_the_same_content_twice_is_one_provider_call(persistence: BasePersistenc
 
 def test_an_empty_answer_is_cached_as_empty(persistence: BasePersistenceLayer, clock: Any) -> None:
     provider = CountingTagger()
-    tagger = IdempotentValueTagger(provider, ProviderCache(persistence))
+    tagger = cached(provider, ProviderCache(persistence), TAG_VALUES)
     assert tagger.tag("Nothing here.", VALUE_TAGS) == []
     assert tagger.tag("Nothing here.", VALUE_TAGS) == []
     assert provider.calls == 1
@@ -141,7 +142,7 @@ def test_an_empty_answer_is_cached_as_empty(persistence: BasePersistenceLayer, c
 
 def test_after_the_ttl_the_provider_is_called_again(persistence: BasePersistenceLayer, clock: Any) -> None:
     provider = CountingTagger()
-    tagger = IdempotentValueTagger(provider, ProviderCache(persistence, ttl=int(DAY.total_seconds())))
+    tagger = cached(provider, ProviderCache(persistence, ttl=int(DAY.total_seconds())), TAG_VALUES)
     tagger.tag("My mother sang.", VALUE_TAGS)
     clock.tick(DAY - timedelta(minutes=1))
     tagger.tag("My mother sang.", VALUE_TAGS)
@@ -153,7 +154,7 @@ def test_after_the_ttl_the_provider_is_called_again(persistence: BasePersistence
 
 def test_a_failed_call_is_not_cached(persistence: BasePersistenceLayer, clock: Any) -> None:
     provider = CountingTagger()
-    tagger = IdempotentValueTagger(provider, ProviderCache(persistence))
+    tagger = cached(provider, ProviderCache(persistence), TAG_VALUES)
     provider.fail_with = TransientError("bedrock HTTP 429: slow down")
     with pytest.raises(TransientError, match="429"):
         tagger.tag("My mother sang.", VALUE_TAGS)
@@ -166,7 +167,7 @@ def test_a_timed_out_in_progress_record_does_not_block_the_retry(persistence: Ba
     # Given an invocation with 30 s left that dies mid-call (Lambda timeout: no cleanup runs)
     provider = CountingTagger()
     cache = ProviderCache(persistence)
-    tagger = IdempotentValueTagger(provider, cache)
+    tagger = cached(provider, cache, TAG_VALUES)
     cache.register_lambda_context(FakeLambdaContext(remaining_ms=30_000))
     provider.fail_with = SystemExit("killed by the Lambda timeout")
     with pytest.raises(SystemExit):
@@ -203,7 +204,7 @@ class CountingEmbedder:
 def test_every_port_wrapper_replays_its_answer(persistence: BasePersistenceLayer, clock: Any) -> None:
     cache = ProviderCache(persistence)
     inner = CountingEmbedder()
-    embedder = IdempotentEmbedder(inner, cache)
+    embedder = cached(inner, cache, EMBED)
     assert (embedder.model, embedder.dimensions) == ("text-embedding-3-small", 3)
     assert embedder.embed(["ab", "abc"]) == [[2.0, 0.0, 1.0], [3.0, 0.0, 1.0]]
     assert embedder.embed(["abc"]) == [[3.0, 0.0, 1.0]]
@@ -217,7 +218,7 @@ def test_every_port_wrapper_replays_its_answer(persistence: BasePersistenceLayer
             Writer.calls += 1
             return StoryDraft(title="T", summary="S", narrative=text)
 
-    writer = IdempotentStoryWriter(Writer(), cache)
+    writer = cached(Writer(), cache, WRITE_STORY)
     assert writer.write("words", prompt=None, tags=["love"]) == writer.write("words", prompt=None, tags=["love"])
     assert Writer.calls == 1
 
@@ -229,7 +230,7 @@ def test_every_port_wrapper_replays_its_answer(persistence: BasePersistenceLayer
             Proposer.calls += 1
             return [text][:max_quotes]
 
-    proposer = IdempotentQuoteProposer(Proposer(), cache)
+    proposer = cached(Proposer(), cache, EXTRACT_QUOTES)
     assert proposer.propose("Q.", max_quotes=2) == proposer.propose("Q.", max_quotes=2) == ["Q."]
     assert proposer.propose("Q.", max_quotes=1) == ["Q."]  # another argument: another call
     assert Proposer.calls == 2
@@ -255,7 +256,7 @@ def test_operations_in_parallel_threads_keep_their_own_records(tmp_path: Path, c
 
     cache = ProviderCache(lambda: SqlitePersistenceLayer(tmp_path / "idempotency.db"))
     tagger_inner, embedder_inner = CountingTagger(), CountingEmbedder()
-    tagger, embedder = IdempotentValueTagger(tagger_inner, cache), IdempotentEmbedder(embedder_inner, cache)
+    tagger, embedder = cached(tagger_inner, cache, TAG_VALUES), cached(embedder_inner, cache, EMBED)
     texts = [f"My mother's story number {i}." for i in range(12)]
 
     def both(text: str) -> None:

@@ -14,9 +14,10 @@ from typing import Any
 import pytest
 
 from familyplus.adapters.local.lexicon_tagger import LexiconValueTagger
+from familyplus.errors import ExecutionAlreadyExistsError
 from familyplus.models.keys import story_id_for
 from familyplus_local.executor import SubjectBusyError
-from familyplus_local.runtime.runner import ExecutionExistsError, LocalRunner
+from familyplus_local.runtime.runner import LocalRunner
 from tests.support import response
 
 PROCESS = "process_response"
@@ -50,7 +51,7 @@ def test_a_second_run_of_a_response_in_progress_is_refused_and_nothing_mixes(
     assert gated.entered.wait(30)
     second_runner = make_runner()  # another process's runner on the same data folder
 
-    with pytest.raises((SubjectBusyError, ExecutionExistsError)) as refused:
+    with pytest.raises((SubjectBusyError, ExecutionAlreadyExistsError)) as refused:
         second_runner.start(PROCESS, response("x", text=SECOND), name=second_name)
     assert "response-x" in str(refused.value)
     gated.release.set()
@@ -79,5 +80,5 @@ def test_a_start_that_loses_a_name_race_gets_the_aws_answer_not_a_traceback(
     monkeypatch.setattr(late, "find", lambda name, wf: next(calls, real_find(name, wf)))
     assert late.start(PROCESS, payload, name="response-y").status == "SUCCEEDED"  # the same input: that one
     calls = iter([None])
-    with pytest.raises(ExecutionExistsError, match="already exists with a different input"):
+    with pytest.raises(ExecutionAlreadyExistsError, match="already exists with a different input"):
         late.start(PROCESS, response("y", text=SECOND), name="response-y")

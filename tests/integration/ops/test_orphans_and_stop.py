@@ -54,7 +54,7 @@ _HANGING_RUN = textwrap.dedent(
             threading.Event().wait()
 
     settings = Settings(profile="local", data_dir=sys.argv[1], _env_file=None)
-    runner = LocalRunner(settings, adapters=bootstrap.Adapters(settings, tagger=Hang()))
+    runner = LocalRunner(settings, adapters=bootstrap.build(settings, tagger=Hang()))
     runner.start("process_response", {payload}, name="response-k1")
     """
 )

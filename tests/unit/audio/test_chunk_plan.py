@@ -6,7 +6,7 @@ import itertools
 
 import pytest
 
-from familyplus.adapters.ffmpeg_audio import plan_chunks
+from familyplus.stages.prepare_audio import plan_chunks
 
 
 def test_short_recording_is_one_chunk() -> None:

@@ -8,8 +8,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from familyplus.adapters.https_fetcher import HttpsFetcher, download_name, host_allowed
 from familyplus.adapters.local.local_media_store import LocalMediaStore
+from familyplus.adapters.shared.https_fetcher import HttpsFetcher, download_name, host_allowed
 from familyplus.errors import PermanentError, TransientError
 
 PUBLIC_IP = "93.184.216.34"

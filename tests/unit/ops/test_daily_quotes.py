@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from familyplus.bootstrap import Adapters
+from familyplus.bootstrap import Adapters, build
 from familyplus.errors import DeliveryUncertainError, PermanentError, TransientError
 from familyplus.models.quotes import DailyQuoteEvent, QuoteDelivery
 from familyplus.settings import Settings
@@ -22,7 +22,7 @@ ZONES = {"nyc": "America/New_York", "berlin": "Europe/Berlin", "sydney": "Austra
 @pytest.fixture
 def quote_adapters(tmp_path: Path) -> Adapters:
     settings = Settings(profile="local", data_dir=tmp_path / "data", quote_repeat_days=7, _env_file=None)  # type: ignore[call-arg]
-    return Adapters(settings)
+    return build(settings)
 
 
 def at(text: str) -> DailyQuoteEvent:
@@ -110,7 +110,7 @@ class FlakyNotifier:
 
 def test_a_refused_send_is_recorded_failed_and_retried_later_the_same_hour(tmp_path: Path) -> None:
     notifier = FlakyNotifier(TransientError("twilio HTTP 503: down"))
-    adapters = Adapters(
+    adapters = build(
         Settings(profile="local", data_dir=tmp_path, _env_file=None),  # type: ignore[call-arg]
         notifier=notifier,
     )
@@ -128,7 +128,7 @@ def test_a_refused_send_is_recorded_failed_and_retried_later_the_same_hour(tmp_p
 
 
 def test_a_permanent_refusal_is_reported_not_raised(tmp_path: Path) -> None:
-    adapters = Adapters(
+    adapters = build(
         Settings(profile="local", data_dir=tmp_path, _env_file=None),  # type: ignore[call-arg]
         notifier=FlakyNotifier(PermanentError("twilio HTTP 400: 21211 invalid To")),
     )
@@ -141,7 +141,7 @@ def test_a_permanent_refusal_is_reported_not_raised(tmp_path: Path) -> None:
 def test_a_send_that_may_have_happened_is_never_repeated(tmp_path: Path, error: Exception) -> None:
     # Given a send that timed out after the request went out, or a crash between claim and finish
     notifier = FlakyNotifier(error)
-    adapters = Adapters(
+    adapters = build(
         Settings(profile="local", data_dir=tmp_path, _env_file=None),  # type: ignore[call-arg]
         notifier=notifier,
     )

@@ -9,7 +9,7 @@ from urllib.parse import parse_qs
 import httpx
 import pytest
 
-from familyplus.adapters.cloud.twilio_notifier import TwilioNotifier
+from familyplus.adapters.shared.twilio_notifier import TwilioNotifier
 from familyplus.errors import DeliveryUncertainError, PermanentError, TransientError
 
 SID, TOKEN = "AC0123456789abcdef0123456789abcdef", "secret-token"
@@ -87,12 +87,12 @@ def test_connect_failure_is_transient_but_a_read_timeout_is_uncertain() -> None:
 
 def test_bootstrap_picks_twilio_only_with_keys(tmp_path: object) -> None:
     from familyplus.adapters.local.outbox_notifier import OutboxNotifier
-    from familyplus.bootstrap import Adapters
+    from familyplus.bootstrap import build
     from familyplus.settings import Settings
 
-    local = Adapters(Settings(profile="local", data_dir=tmp_path, _env_file=None))  # type: ignore[call-arg,arg-type]
+    local = build(Settings(profile="local", data_dir=tmp_path, _env_file=None))  # type: ignore[call-arg,arg-type]
     assert isinstance(local.notifier, OutboxNotifier)
-    keyed = Adapters(
+    keyed = build(
         Settings(
             profile="local",
             data_dir=tmp_path,

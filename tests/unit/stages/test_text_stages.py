@@ -62,7 +62,7 @@ class OffVocabularyTagger:
 
 def test_tags_outside_the_vocabulary_are_never_stored(adapters: Adapters) -> None:
     event = accept(adapters)
-    adapters.__dict__["tagger"] = OffVocabularyTagger()  # same as Adapters(settings, tagger=...)
+    adapters.__dict__["tagger"] = OffVocabularyTagger()  # same as build(settings, tagger=...)
     output = tag_values.run(event, adapters)
     assert output.tags == ["family", "kindness"]
     assert [t.tag for t in adapters.store.list_value_tags("r1")] == ["family", "kindness"]

@@ -2,8 +2,9 @@
 
 `ProviderCache` runs a call through Powertools Idempotency (`idempotent_function`) keyed on a content hash:
 SHA-256 of the adapter's identity (provider, model id, prompt version) and the call's inputs. The answer is
-kept `ttl` seconds (24 h: the seed's embedding cache) in DynamoDB in AWS, in SQLite locally. The wrappers
-(`IdempotentEmbedder(inner, cache)`, ...) implement the same ports as what they wrap, so stages stay pure.
+kept `ttl` seconds (24 h: the seed's embedding cache) in DynamoDB in AWS, in SQLite locally. One wrapper,
+`ProviderCached(inner, cache, method)` (typed: `cached(...)`), configured per port by a `CachedMethod`
+(`EMBED`, `TAG_VALUES`, ...), implements the same port as what it wraps, so stages stay pure.
 
 While a call runs its record is INPROGRESS. A second call with the same content then gets a
 `TransientError` (the state machine retries later) instead of paying twice. So that a Lambda killed by its
@@ -17,7 +18,8 @@ import hashlib
 import json
 import threading
 from collections.abc import Callable, Sequence
-from typing import Any, TypeVar
+from dataclasses import dataclass
+from typing import Any, TypeVar, cast
 
 from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig, idempotent_function
 from aws_lambda_powertools.utilities.idempotency.exceptions import (
@@ -26,6 +28,7 @@ from aws_lambda_powertools.utilities.idempotency.exceptions import (
     IdempotencyPersistenceLayerError,
 )
 from aws_lambda_powertools.utilities.idempotency.persistence.base import BasePersistenceLayer
+from pydantic import BaseModel
 
 from familyplus.errors import PermanentError, TransientError
 from familyplus.models.podcast import PodcastScript
@@ -100,98 +103,113 @@ class ProviderCache:
         return result["answer"]
 
 
-class IdempotentEmbedder:
-    """`Embedder` port: one cached provider call per text."""
+@dataclass(frozen=True)
+class CachedMethod:
+    """How one port method's answers are cached.
 
-    def __init__(self, inner: Any, cache: ProviderCache) -> None:
+    `payload` takes the method's own arguments and returns what the answer depends on (with the adapter's
+    identity, the content hash); `dump` turns an answer into JSON for the record, `load` turns it back.
+    `per_item`: the first argument is a sequence cached item by item (an embedder: one record per text, so
+    a text embedded before is never paid for again, whatever batch it comes in).
+    """
+
+    name: str
+    operation: str
+    payload: Callable[..., Json]
+    dump: Callable[[Any], Json]
+    load: Callable[[Json], Any]
+    per_item: bool = False
+
+
+class ProviderCached:
+    """A provider adapter whose `method` goes through the `ProviderCache`; every other attribute (an embedder's
+    `model` and `dimensions`) is the inner adapter's, so the wrapper implements the same port."""
+
+    def __init__(self, inner: Any, cache: ProviderCache, method: CachedMethod) -> None:
         self.inner = inner
         self.cache = cache
-        self.model: str = inner.model
-        self.dimensions: int = inner.dimensions
+        self.method = method
 
-    def embed(self, texts: Sequence[str]) -> list[list[float]]:
-        identity = identity_of(self.inner)
-        return [self._one(identity, text) for text in texts]
+    def __getattr__(self, name: str) -> Any:  # only reached for names not set in __init__
+        method = self.__dict__.get("method")
+        if method is None:  # not initialised (copy, pickle): no inner adapter to forward to
+            raise AttributeError(name)
+        return self._call if name == method.name else getattr(self.inner, name)
 
-    def _one(self, identity: str, text: str) -> list[float]:
-        answer = self.cache.call("embed", identity, {"text": text}, lambda: self.inner.embed([text])[0])
-        return [float(x) for x in answer]
+    def _call(self, *args: Any, **kwargs: Any) -> Any:
+        if not self.method.per_item:
+            return self._cached(args, kwargs, one_of_many=False)
+        items, *rest = args
+        return [self._cached((item, *rest), kwargs, one_of_many=True) for item in items]
 
+    def _cached(self, args: tuple[Any, ...], kwargs: dict[str, Any], *, one_of_many: bool) -> Any:
+        method = self.method
+        provider = getattr(self.inner, method.name)
 
-class IdempotentValueTagger:
-    def __init__(self, inner: Any, cache: ProviderCache) -> None:
-        self.inner = inner
-        self.cache = cache
+        def compute() -> Json:
+            if one_of_many:  # ask the provider for this one item: the answer is cached alone
+                item, *rest = args
+                return method.dump(provider([item], *rest, **kwargs)[0])
+            return method.dump(provider(*args, **kwargs))
 
-    def tag(self, text: str, vocabulary: Sequence[str]) -> list[ValueTag]:
-        answer = self.cache.call(
-            "tag_values",
-            identity_of(self.inner),
-            {"text": text, "vocabulary": list(vocabulary)},
-            lambda: [t.model_dump(mode="json") for t in self.inner.tag(text, vocabulary)],
-        )
-        return [ValueTag.model_validate(t) for t in answer]
-
-
-class IdempotentWisdomExtractor:
-    def __init__(self, inner: Any, cache: ProviderCache) -> None:
-        self.inner = inner
-        self.cache = cache
-
-    def extract(self, text: str, vocabulary: Sequence[str]) -> list[WisdomItem]:
-        answer = self.cache.call(
-            "extract_wisdom",
-            identity_of(self.inner),
-            {"text": text, "vocabulary": list(vocabulary)},
-            lambda: [w.model_dump(mode="json") for w in self.inner.extract(text, vocabulary)],
-        )
-        return [WisdomItem.model_validate(w) for w in answer]
+        answer = self.cache.call(method.operation, identity_of(self.inner), method.payload(*args, **kwargs), compute)
+        return method.load(answer)
 
 
-class IdempotentStoryWriter:
-    def __init__(self, inner: Any, cache: ProviderCache) -> None:
-        self.inner = inner
-        self.cache = cache
-
-    def write(self, text: str, *, prompt: str | None, tags: Sequence[str]) -> StoryDraft:
-        answer = self.cache.call(
-            "write_story",
-            identity_of(self.inner),
-            {"text": text, "prompt": prompt, "tags": list(tags)},
-            lambda: self.inner.write(text, prompt=prompt, tags=tags).model_dump(mode="json"),
-        )
-        return StoryDraft.model_validate(answer)
+def cached(inner: T, cache: ProviderCache, method: CachedMethod) -> T:
+    """`inner` behind the cache, typed as `inner` (the wrapper forwards everything else to it)."""
+    return cast(T, ProviderCached(inner, cache, method))
 
 
-class IdempotentQuoteProposer:
-    def __init__(self, inner: Any, cache: ProviderCache) -> None:
-        self.inner = inner
-        self.cache = cache
-
-    def propose(self, text: str, *, max_quotes: int) -> list[str]:
-        answer = self.cache.call(
-            "extract_quotes",
-            identity_of(self.inner),
-            {"text": text, "maxQuotes": max_quotes},
-            lambda: list(self.inner.propose(text, max_quotes=max_quotes)),
-        )
-        return [str(q) for q in answer]
+def _text(text: str) -> Json:
+    return {"text": text}
 
 
-class IdempotentPodcastWriter:
-    def __init__(self, inner: Any, cache: ProviderCache) -> None:
-        self.inner = inner
-        self.cache = cache
+def _text_and_vocabulary(text: str, vocabulary: Sequence[str]) -> Json:
+    return {"text": text, "vocabulary": list(vocabulary)}
 
-    def write(self, story: StoryRecord, quotes: Sequence[Quote]) -> PodcastScript:
-        payload = {
-            "story": story.model_dump(mode="json", include={"id", "title", "summary", "narrative"}),
-            "quotes": [q.text for q in quotes],
-        }
-        answer = self.cache.call(
-            "podcast_script",
-            identity_of(self.inner),
-            payload,
-            lambda: self.inner.write(story, quotes).model_dump(mode="json"),
-        )
-        return PodcastScript.model_validate(answer)
+
+def _story_request(text: str, *, prompt: str | None, tags: Sequence[str]) -> Json:
+    return {"text": text, "prompt": prompt, "tags": list(tags)}
+
+
+def _quotes_request(text: str, *, max_quotes: int) -> Json:
+    return {"text": text, "maxQuotes": max_quotes}
+
+
+def _podcast_request(story: StoryRecord, quotes: Sequence[Quote]) -> Json:
+    return {
+        "story": story.model_dump(mode="json", include={"id", "title", "summary", "narrative"}),
+        "quotes": [q.text for q in quotes],
+    }
+
+
+def _dump_all(models: Sequence[BaseModel]) -> Json:
+    return [m.model_dump(mode="json") for m in models]
+
+
+def _dump(model: BaseModel) -> Json:
+    return model.model_dump(mode="json")
+
+
+#: The cached call of each provider port (the operation names the record's key prefix).
+EMBED = CachedMethod(
+    "embed", "embed", _text, dump=lambda vector: vector, load=lambda a: [float(x) for x in a], per_item=True
+)
+TAG_VALUES = CachedMethod(
+    "tag", "tag_values", _text_and_vocabulary, dump=_dump_all, load=lambda a: [ValueTag.model_validate(t) for t in a]
+)
+EXTRACT_WISDOM = CachedMethod(
+    "extract",
+    "extract_wisdom",
+    _text_and_vocabulary,
+    dump=_dump_all,
+    load=lambda a: [WisdomItem.model_validate(w) for w in a],
+)
+WRITE_STORY = CachedMethod("write", "write_story", _story_request, dump=_dump, load=StoryDraft.model_validate)
+EXTRACT_QUOTES = CachedMethod(
+    "propose", "extract_quotes", _quotes_request, dump=list, load=lambda a: [str(q) for q in a]
+)
+PODCAST_SCRIPT = CachedMethod(
+    "write", "podcast_script", _podcast_request, dump=_dump, load=PodcastScript.model_validate
+)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from familyplus.adapters.https_fetcher import HttpsFetcher, download_name
+from familyplus.adapters.shared.https_fetcher import HttpsFetcher, download_name
 from familyplus.errors import NotFoundError, PermanentError, TransientError
 from familyplus.models.keys import validate_key
 
@@ -116,3 +116,7 @@ class S3MediaStore:
             ExpiresIn=expires_s,
         )
         return url
+
+    def local_path(self, key: str) -> None:
+        """Objects live in the bucket, not on this machine."""
+        return None

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 from familyplus.adapters.cloud.supabase_store import SupabaseTables
-from familyplus.adapters.local.sqlite_daily_quotes import quote_key
+from familyplus.models.keys import quote_key
 from familyplus.models.quotes import DeliveryStatus, Family, QuoteCandidate, QuoteDelivery
 
 _DELIVERY_COLUMNS = "family_id,local_date,quote_key,quote_text,recipient,channel,status,provider_id,error,attempts"

@@ -7,7 +7,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from familyplus.adapters.https_fetcher import HttpsFetcher, download_name
+from familyplus.adapters.shared.https_fetcher import HttpsFetcher, download_name
 from familyplus.errors import NotFoundError, PermanentError
 from familyplus.models.keys import validate_key
 
@@ -23,6 +23,10 @@ class LocalMediaStore:
         if self.root not in path.parents:  # belt and braces: symlinks inside the store cannot lead out
             raise PermanentError(f"invalid media key {key!r}: it resolves outside the media store")
         return path
+
+    def local_path(self, key: str) -> Path:
+        """The stored file's absolute path (`path_for`)."""
+        return self.path_for(key)
 
     def get(self, key: str, workdir: Path, *, max_bytes: int | None = None) -> Path:
         path = self.path_for(key)

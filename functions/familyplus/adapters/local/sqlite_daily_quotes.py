@@ -8,11 +8,11 @@ can never both claim the same family's day.
 
 from __future__ import annotations
 
-import hashlib
 import sqlite3
 from datetime import UTC, date, datetime
 
 from familyplus.adapters.local.sqlite_database import SqliteDatabase
+from familyplus.models.keys import quote_key
 from familyplus.models.quotes import DeliveryStatus, Family, QuoteCandidate, QuoteDelivery
 
 SCHEMA = """
@@ -27,11 +27,6 @@ CREATE TABLE IF NOT EXISTS quote_deliveries (
     PRIMARY KEY (family_id, local_date)
 );
 """
-
-
-def quote_key(story_id: str, text: str) -> str:
-    """Stable across replays (a story's quotes are rewritten with new positions, same words)."""
-    return hashlib.sha256(f"{story_id}\n{text}".encode()).hexdigest()[:16]
 
 
 def _now() -> str:

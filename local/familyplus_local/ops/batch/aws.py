@@ -26,7 +26,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from familyplus.client import ExecutionConflictError, start_processing
+from familyplus.client import start_processing
+from familyplus.errors import ExecutionAlreadyExistsError
 from familyplus.models.keys import BATCH_MANIFEST_PREFIX
 from familyplus.models.response import ProcessResponseInput
 from familyplus_local.ops.batch.lines import (
@@ -163,7 +164,7 @@ def start_each(
                 state_machine_arn=state_machine_arn,
                 client=client,
             )
-        except ExecutionConflictError as exc:
+        except ExecutionAlreadyExistsError as exc:
             result = LineResult(number, False, response_id=request.response_id, reason=str(exc))
         except Exception as exc:  # botocore ClientError (throttled after the SDK retry, access denied, ...)
             reason = _client_error(exc) or f"{type(exc).__name__}: {exc}"

@@ -13,7 +13,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from familyplus.handlers._lambda import describe_validation
+from familyplus.errors import describe_validation
 from familyplus.models.response import ProcessResponseInput
 from familyplus_local.recordings import Put, RecordingNotFoundError, with_stored_recording
 

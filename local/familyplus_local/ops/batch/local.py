@@ -12,10 +12,11 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
 from typing import Any, Protocol
 
+from familyplus.errors import ExecutionAlreadyExistsError
 from familyplus.models.keys import execution_name
 from familyplus_local.executor import SubjectBusyError
 from familyplus_local.ops.batch.lines import LineResult, parse_lines
-from familyplus_local.runtime.runner import ExecutionExistsError, LocalRunner
+from familyplus_local.runtime.runner import LocalRunner
 
 PROCESS = "process_response"
 #: Executions of one local batch at the same time.
@@ -34,7 +35,7 @@ def _process(runner: LocalRunner, number: int, payload: dict[str, Any]) -> LineR
     response_id = str(payload["responseId"])
     try:
         execution = runner.start_or_resume(PROCESS, payload, name=execution_name(response_id))
-    except (ExecutionExistsError, SubjectBusyError) as exc:
+    except (ExecutionAlreadyExistsError, SubjectBusyError) as exc:
         return LineResult(number, False, response_id=response_id, reason=str(exc))
     except Exception as exc:  # one line's surprise must not stop the batch: report it against the line
         return LineResult(number, False, response_id=response_id, reason=f"{type(exc).__name__}: {exc}")

@@ -12,11 +12,14 @@ a timeout or broken connection after the request was sent → DeliveryUncertainE
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 
-from familyplus.errors import DeliveryUncertainError, PermanentError, TransientError
+from familyplus.errors import ConfigurationError, DeliveryUncertainError, PermanentError, TransientError
+
+if TYPE_CHECKING:
+    from familyplus.settings import Settings
 
 API = "https://api.twilio.com/2010-04-01"
 PROVIDER = "twilio"
@@ -83,3 +86,18 @@ def _detail(response: httpx.Response) -> str:
     if "message" in data:
         return f"{data.get('code', '')} {data['message']}".strip()
     return response.text[:200] or response.reason_phrase
+
+
+def twilio_from_settings(settings: Settings) -> TwilioNotifier | None:
+    """The Twilio notifier when its keys are set (either profile), else None; keys without a sender are refused."""
+    if not (settings.twilio_account_sid and settings.twilio_auth_token):
+        return None
+    if not settings.twilio_from:
+        raise ConfigurationError("FAMILYPLUS_TWILIO_FROM is not set (needed with the Twilio keys)")
+    return TwilioNotifier(
+        settings.twilio_account_sid.get_secret_value(),
+        settings.twilio_auth_token.get_secret_value(),
+        settings.twilio_from,
+        timeout=settings.provider_timeout,
+        api=settings.twilio_api_url,
+    )

@@ -41,24 +41,6 @@ def default_ffmpeg() -> str:
     return str(imageio_ffmpeg.get_ffmpeg_exe())
 
 
-def plan_chunks(duration: float, chunk_seconds: float, overlap_seconds: float) -> list[tuple[float, float]]:
-    """(offset, length) pairs covering [0, duration]: consecutive chunks share `overlap_seconds`.
-
-    A recording no longer than one chunk is one chunk. No chunk is a sliver: when what would follow a chunk
-    is short (at most the overlap, or a tenth of a chunk), that chunk runs on to the end instead.
-    """
-    if chunk_seconds <= 0 or overlap_seconds < 0 or overlap_seconds >= chunk_seconds:
-        raise ValueError(f"need 0 <= overlap ({overlap_seconds}) < chunk ({chunk_seconds})")
-    min_tail = max(overlap_seconds, 0.1 * chunk_seconds)
-    plan: list[tuple[float, float]] = []
-    offset = 0.0
-    while duration - (offset + chunk_seconds) > min_tail:
-        plan.append((offset, float(chunk_seconds)))
-        offset += chunk_seconds - overlap_seconds
-    plan.append((offset, duration - offset))
-    return plan
-
-
 class FfmpegAudio:
     """The `Audio` port. `ffmpeg_path`: settings' FFMPEG_PATH (the layer's /opt/bin/ffmpeg), else the wheel's."""
 
@@ -171,11 +153,11 @@ class FfmpegAudio:
             )
         return out
 
-    def split(self, src: Path, *, chunk_seconds: float, overlap_seconds: float, dst_dir: Path) -> list[AudioChunk]:
-        info = self.probe(src)
+    def split(self, src: Path, plan: Sequence[tuple[float, float]], *, dst_dir: Path) -> list[AudioChunk]:
+        self.probe(src)  # not audio, truncated, unreadable: say so before cutting anything
         dst_dir.mkdir(parents=True, exist_ok=True)
         chunks: list[AudioChunk] = []
-        for index, (offset, length) in enumerate(plan_chunks(info.duration, chunk_seconds, overlap_seconds)):
+        for index, (offset, length) in enumerate(plan):
             dst = dst_dir / f"chunk-{index:03d}.wav"
             # -ss before -i seeks the input; for PCM WAV that is sample-accurate and skips decoding the head.
             self._checked(
