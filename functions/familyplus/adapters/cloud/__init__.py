@@ -62,8 +62,6 @@ class CloudAdapters(LazyAdapters):
     def __init__(
         self, settings: Settings, *, local_idempotency: LocalIdempotency | None = None, **overrides: object
     ) -> None:
-        if settings.profile != "cloud":
-            raise ConfigurationError("CloudAdapters needs FAMILYPLUS_PROFILE=cloud")
         super().__init__(settings, **overrides)
         self.local_idempotency = local_idempotency
 
