@@ -101,7 +101,7 @@ class LocalLambda:
 
     def __init__(self, adapters: Adapters, *, faults: FaultPlan | None = None) -> None:
         self.faults = faults if faults is not None else FaultPlan()
-        self.adapters: Adapters = _FaultyAdapters(adapters, self.faults) if self.faults.store else adapters  # type: ignore[assignment]
+        self.adapters: Adapters = _FaultyAdapters(adapters, self.faults) if self.faults.store else adapters
         # Keyed by function *name*, so any ARN form (local, or a test's us-east-1 ARN) resolves the same way.
         self._specs = {function_name(spec): spec for spec in STAGES}
         self._handlers: dict[str, Handler] = {}
