@@ -11,14 +11,14 @@ from typing import Annotated, Any
 import typer
 from pydantic import TypeAdapter, ValidationError
 
-from familyplus.errors import NotFoundError
+from familyplus.errors import ExecutionAlreadyExistsError, NotFoundError
 from familyplus.models.base import MAX_TEXT_CHARS, Id
 from familyplus.models.keys import execution_name, story_id_for
 from familyplus_local.cli import common
 from familyplus_local.cli.common import Verbose
 from familyplus_local.display import console, print_story
 from familyplus_local.executor import Execution, InvalidNameError, SubjectBusyError
-from familyplus_local.runtime.runner import ExecutionExistsError, LocalRunner
+from familyplus_local.runtime.runner import LocalRunner
 from familyplus_local.runtime.workflows import samples_dir
 from familyplus_local.terminal import LiveProgress, execution_footer, history_table, print_json
 
@@ -36,7 +36,7 @@ def process(runner: LocalRunner, payload: dict[str, Any], *, verbose: bool = Fal
             if not response_id:
                 return runner.start(PROCESS, payload, listener=progress)
             return runner.start_new(PROCESS, payload, name=execution_name(response_id), listener=progress)
-    except (SubjectBusyError, ExecutionExistsError, InvalidNameError) as exc:  # refused before anything ran
+    except (SubjectBusyError, ExecutionAlreadyExistsError, InvalidNameError) as exc:  # refused before anything ran
         raise common.fail(str(exc)) from exc
 
 
