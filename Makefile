@@ -46,6 +46,7 @@ check: $(STAMP) lint typecheck
 lint: $(STAMP)
 	$(BIN)/ruff check $(PY_PATHS)
 	$(BIN)/ruff format --check $(PY_PATHS)
+	$(BIN)/lint-imports
 
 ## format: apply ruff's formatting and its safe fixes (what `make lint` checks)
 format: $(STAMP)
