@@ -14,6 +14,7 @@ import os
 import shlex
 import signal
 import subprocess
+import sys
 import threading
 import time
 from dataclasses import dataclass, field
@@ -29,6 +30,34 @@ _LIBRARY_DIRS = ("/var/lang/lib", "/lib64", "/usr/lib64", "/var/runtime", "/var/
 LAMBDA_LD_LIBRARY_PATH = ":".join((*_LIBRARY_DIRS, "/var/task", "/var/task/lib", "/opt/lib"))
 #: Lambda's own search path order for Python functions (task, layers, runtime).
 LAMBDA_PYTHONPATH = "/var/task:/opt/python/lib/python{v}/site-packages:/opt/python:/var/runtime"
+
+
+def lambda_environment(function: Function, *, runtime_api: str, log_stream: str) -> dict[str, str]:
+    """The environment Lambda gives `function`'s process: exactly the template's, then what Lambda itself sets
+    (with active tracing, `_X_AMZN_TRACE_ID` is added per invocation by the runtime client)."""
+    python_version = ".".join(map(str, sys.version_info[:2]))
+    return {
+        **function.environment,
+        "AWS_LAMBDA_FUNCTION_NAME": function.name,
+        "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(function.memory_mb),
+        "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
+        "AWS_LAMBDA_FUNCTION_TIMEOUT": str(function.timeout_s),
+        "AWS_LAMBDA_LOG_GROUP_NAME": function.log_group,
+        "AWS_LAMBDA_LOG_STREAM_NAME": log_stream,
+        "AWS_LAMBDA_RUNTIME_API": runtime_api,
+        "AWS_REGION": REGION,
+        "AWS_DEFAULT_REGION": REGION,
+        "AWS_EXECUTION_ENV": f"AWS_Lambda_{function.runtime}",
+        "AWS_XRAY_CONTEXT_MISSING": "LOG_ERROR",
+        "_HANDLER": function.handler,
+        "LAMBDA_TASK_ROOT": "/var/task",
+        "LAMBDA_RUNTIME_DIR": "/var/runtime",
+        "LANG": "en_US.UTF-8",
+        "TZ": ":UTC",
+        "PATH": "/var/lang/bin:/usr/local/bin:/usr/bin/:/bin:/opt/bin",
+        "LD_LIBRARY_PATH": LAMBDA_LD_LIBRARY_PATH,
+        "PYTHONPATH": LAMBDA_PYTHONPATH.format(v=python_version),
+    }
 
 
 @dataclass
@@ -62,28 +91,8 @@ class Environment:
         self.tmp = root.new_tmp(label)
         self.log_path = root.path / "logs" / f"{label}.log"
         self.log_path.parent.mkdir(exist_ok=True)
-        python_version = ".".join(map(str, __import__("sys").version_info[:2]))
         env = {
-            **function.environment,  # exactly the template's, then what Lambda itself sets
-            "AWS_LAMBDA_FUNCTION_NAME": function.name,
-            "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(function.memory_mb),
-            "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
-            "AWS_LAMBDA_FUNCTION_TIMEOUT": str(function.timeout_s),
-            "AWS_LAMBDA_LOG_GROUP_NAME": function.log_group,
-            "AWS_LAMBDA_LOG_STREAM_NAME": label,
-            "AWS_LAMBDA_RUNTIME_API": self.api.address,
-            "AWS_REGION": REGION,
-            "AWS_DEFAULT_REGION": REGION,
-            "AWS_EXECUTION_ENV": f"AWS_Lambda_{function.runtime}",
-            "AWS_XRAY_CONTEXT_MISSING": "LOG_ERROR",
-            "_HANDLER": function.handler,
-            "LAMBDA_TASK_ROOT": "/var/task",
-            "LAMBDA_RUNTIME_DIR": "/var/runtime",
-            "LANG": "en_US.UTF-8",
-            "TZ": ":UTC",
-            "PATH": "/var/lang/bin:/usr/local/bin:/usr/bin/:/bin:/opt/bin",
-            "LD_LIBRARY_PATH": LAMBDA_LD_LIBRARY_PATH,
-            "PYTHONPATH": LAMBDA_PYTHONPATH.format(v=python_version),
+            **lambda_environment(function, runtime_api=self.api.address, log_stream=label),
             **extra_env,  # the emulator endpoint and this function's own role credentials
         }
         mounts = [

@@ -1,0 +1,246 @@
+"""Cold start of every Lambda function the stack defines, against `import boto3` alone; code and layer sizes.
+
+    .venv/bin/python bench/cold_start.py [--runs 5] [--stage NAME ...] [--cdk-out cdk.out] [--no-invoke]
+
+Each measurement is a fresh interpreter given the function's environment exactly as the synthesized
+template sets it (`cdk.out`, synthesized first if missing), plus what Lambda itself sets (the rehearsal's
+`lambda_environment`: `LAMBDA_TASK_ROOT`, so Powertools Tracer and the X-Ray SDK run as in Lambda with active
+tracing) and the function's own role credentials against the emulated AWS (moto's `ThreadedMotoServer`
+behind the rehearsal's policy-checking front door, reached through `AWS_ENDPOINT_URL`):
+
+* import: `import familyplus.handlers.<stage>`, timed inside the interpreter (interpreter start-up is the
+  same for both sides and left out);
+* first call: the handler invoked once in the cloud profile with a trace id set (as Lambda sets it per
+  invocation): settings validated, the provider keys read from the Secrets Manager secret, the adapters and
+  the provider-call cache (DynamoDB) built, the event parsed. The event is `{}`, which every stage's model
+  rejects before the stage runs, so no provider is called; then each port the stage's `...Ports` protocol
+  names is built (its SDK imported, its client made), which is the rest of what a real first call pays
+  before its first request leaves;
+* baseline: `import boto3` in the same kind of interpreter, alternating with each function's (which goes
+  first swaps every run); each ratio is the median of the per-run ratios.
+
+Figures, not assertions: they depend on the machine and its load.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parents[1]
+if str(REPO) not in sys.path:  # run as a script: the repo's packages (rehearsal, layers) beside the editable install
+    sys.path.insert(0, str(REPO))
+
+from layers.builder import unzipped_size, write_zip  # noqa: E402
+from rehearsal.aws import EmulatedAws  # noqa: E402
+from rehearsal.environment import lambda_environment  # noqa: E402
+from rehearsal.template import Deployment, Function, read_deployment  # noqa: E402
+
+#: What the child interpreter runs: argv = module, mode ("import" | "invoke"). Only the stdlib is loaded before
+#: the clock starts, the same for the baseline and the handlers.
+CHILD = r"""
+import importlib, json, os, sys, time
+started = time.perf_counter()
+module = importlib.import_module(sys.argv[1])
+result = {"import_ms": (time.perf_counter() - started) * 1000}
+if sys.argv[2] == "invoke":
+    class Context:  # what Lambda passes: the fields Powertools and the provider-call cache read
+        function_name = os.environ["AWS_LAMBDA_FUNCTION_NAME"]
+        function_version = "$LATEST"
+        invoked_function_arn = "arn:aws:lambda:us-east-1:123456789012:function:" + function_name
+        memory_limit_in_mb = int(os.environ["AWS_LAMBDA_FUNCTION_MEMORY_SIZE"])
+        aws_request_id = "00000000-0000-4000-8000-000000000001"
+        log_group_name = os.environ["AWS_LAMBDA_LOG_GROUP_NAME"]
+        log_stream_name = os.environ["AWS_LAMBDA_LOG_STREAM_NAME"]
+        def get_remaining_time_in_millis(self):
+            return 60_000
+    os.environ["_X_AMZN_TRACE_ID"] = "Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1"
+    started = time.perf_counter()
+    try:
+        module.handler({}, Context())
+        outcome = "returned"
+    except Exception as exc:
+        outcome = type(exc).__name__ + ": " + str(exc)[:100]
+    result["invoke_ms"] = (time.perf_counter() - started) * 1000
+    result["outcome"] = outcome
+    stage = importlib.import_module("familyplus.stages." + sys.argv[1].rsplit(".", 1)[1])
+    protocol = getattr(stage, stage.run.__annotations__["ports"])
+    ports = [n for n, v in vars(protocol).items() if isinstance(v, property) and n != "settings"]
+    from familyplus import bootstrap
+    adapters = bootstrap.current()
+    started = time.perf_counter()
+    for name in ports:
+        getattr(adapters, name)
+    result["ports_ms"] = (time.perf_counter() - started) * 1000
+    result["ports"] = ports
+sys.stdout.flush()
+print("\nCOLD-START " + json.dumps(result), flush=True)
+"""
+BASELINE = "boto3"
+#: The provider keys the settings require (never called: see the module docstring).
+SECRET = {
+    "SUPABASE_URL": "http://127.0.0.1:9",
+    "SUPABASE_KEY": "sb_secret_cold-start",
+    "OPENAI_API_KEY": "sk-cold-start",
+    "CARTESIA_API_KEY": "sk_car_cold-start",
+    "CARTESIA_VOICE_HOST": "voice-host",
+    "CARTESIA_VOICE_NARRATOR": "voice-narrator",
+    "TWILIO_ACCOUNT_SID": "AC" + "0" * 32,
+    "TWILIO_AUTH_TOKEN": "cold-start-token",
+    "TWILIO_FROM": "+15550001111",
+}
+#: Lambda's paths for its own sandbox (rehearsal/environment.py); this process runs on the host's Python.
+_HOST_KEEPS = ("PATH", "PYTHONPATH", "LD_LIBRARY_PATH")
+
+
+@dataclass
+class Row:
+    name: str
+    imports: list[float] = field(default_factory=list)
+    firsts: list[float] = field(default_factory=list)  # import + first call + ports
+    baselines: list[float] = field(default_factory=list)
+    outcome: str = ""
+    ports: list[str] = field(default_factory=list)
+
+    def ratio(self, values: list[float]) -> float:
+        return statistics.median(v / b for v, b in zip(values, self.baselines, strict=True))
+
+
+def run_child(module: str, mode: str, env: dict[str, str], cwd: Path) -> dict[str, Any]:
+    done = subprocess.run(
+        [sys.executable, "-c", CHILD, module, mode], env=env, cwd=cwd, capture_output=True, text=True, check=False
+    )
+    lines = [line for line in done.stdout.splitlines() if line.startswith("COLD-START ")]
+    if done.returncode != 0 or not lines:
+        raise RuntimeError(f"{module} ({mode}) failed ({done.returncode}): {done.stderr.strip()[-600:]}")
+    return dict(json.loads(lines[-1].removeprefix("COLD-START ")))
+
+
+def ensure_synth(cdk_out: Path) -> None:
+    if not list(cdk_out.glob("*.template.json")):
+        print(f"cold start: no template in {cdk_out}; synthesizing (python app.py)", file=sys.stderr)
+        subprocess.run([sys.executable, "app.py"], cwd=REPO, check=True, stdout=subprocess.DEVNULL)
+
+
+def function_env(function: Function, aws: EmulatedAws, credentials: dict[str, str], tmp: Path) -> dict[str, str]:
+    lambda_env = lambda_environment(function, runtime_api="127.0.0.1:9001", log_stream="cold-start")
+    env = {k: v for k, v in lambda_env.items() if k not in _HOST_KEEPS}
+    env.update({k: os.environ[k] for k in _HOST_KEEPS if k in os.environ})
+    # FFMPEG_PATH names the layer's /opt/bin/ffmpeg, absent here: nothing below runs FFmpeg.
+    env.update(credentials, AWS_ENDPOINT_URL=aws.endpoint, AWS_XRAY_DAEMON_ADDRESS="127.0.0.1:2000", HOME=str(tmp))
+    return env
+
+
+def measure(deployment: Deployment, aws: EmulatedAws, credentials: dict[str, dict[str, str]], args: Any) -> list[Row]:
+    functions = sorted(deployment.functions.values(), key=lambda f: f.handler)
+    wanted = set(args.stage or [])
+    functions = [f for f in functions if not wanted or f.handler.split(".")[2] in wanted]
+    rows = {f.name: Row(f.handler.split(".")[2]) for f in functions}
+    mode = "import" if args.no_invoke else "invoke"
+    with tempfile.TemporaryDirectory(prefix="cold-start-") as folder:
+        tmp = Path(folder)  # the children's cwd: no stray .env is read
+        for run in range(args.runs):
+            for function in functions:
+                env = function_env(function, aws, credentials[function.name], tmp)
+                row = rows[function.name]
+                module = function.handler.rsplit(".", 1)[0]
+                order = [(BASELINE, "import"), (module, mode)]
+                for target, how in order if run % 2 == 0 else order[::-1]:
+                    result = run_child(target, how, env, tmp)
+                    if target == BASELINE:
+                        row.baselines.append(result["import_ms"])
+                        continue
+                    row.imports.append(result["import_ms"])
+                    if how == "invoke":
+                        row.firsts.append(result["import_ms"] + result["invoke_ms"] + result["ports_ms"])
+                        row.outcome, row.ports = result["outcome"], result["ports"]
+            print(f"cold start: run {run + 1}/{args.runs} done", file=sys.stderr)
+    return list(rows.values())
+
+
+def format_rows(rows: list[Row]) -> str:
+    lines = [
+        "| function | import boto3 ms | import ms | ratio | first call ms | ratio | ports built |",
+        "|---|---:|---:|---:|---:|---:|---|",
+    ]
+    for row in rows:
+        first = f"{statistics.median(row.firsts):.0f} | {row.ratio(row.firsts):.2f}x" if row.firsts else "- | -"
+        lines.append(
+            f"| {row.name} | {statistics.median(row.baselines):.0f} | {statistics.median(row.imports):.0f} | "
+            f"{row.ratio(row.imports):.2f}x | {first} | {', '.join(row.ports) or '-'} |"
+        )
+    return "\n".join(lines)
+
+
+def zipped_size(folder: Path) -> int:
+    with tempfile.TemporaryDirectory() as tmp:
+        target = Path(tmp) / "asset.zip"
+        write_zip(folder, target)  # the layers' own deterministic zip, as a deploy uploads a folder asset
+        return target.stat().st_size
+
+
+def format_sizes(deployment: Deployment) -> str:
+    mb = 1 << 20
+    lines = ["| asset | zipped MiB | unzipped MiB | used by |", "|---|---:|---:|---|"]
+    code = sorted({f.asset for f in deployment.functions.values()})
+    for asset in code:
+        users = sum(f.asset == asset for f in deployment.functions.values())
+        if asset.is_dir():
+            unzipped = sum(p.stat().st_size for p in asset.rglob("*") if p.is_file())
+            zipped = zipped_size(asset)
+        else:
+            unzipped, zipped = unzipped_size(asset), asset.stat().st_size
+        lines.append(f"| code ({asset.name[:14]}) | {zipped / mb:.2f} | {unzipped / mb:.2f} | {users} functions |")
+    layers = {layer.name: layer for f in deployment.functions.values() for layer in f.layers}
+    for name, layer in sorted(layers.items()):
+        users = sum(any(x.name == name for x in f.layers) for f in deployment.functions.values())
+        lines.append(
+            f"| layer {name} | {layer.asset.stat().st_size / mb:.2f} | {unzipped_size(layer.asset) / mb:.2f} | "
+            f"{users} functions |"
+        )
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--stage", action="append", help="only these stages (default: every function)")
+    parser.add_argument("--cdk-out", type=Path, default=REPO / "cdk.out")
+    parser.add_argument("--no-invoke", action="store_true", help="imports only (no first call)")
+    args = parser.parse_args(argv)
+    ensure_synth(args.cdk_out)
+    deployment = read_deployment(args.cdk_out)
+    aws = EmulatedAws(deployment)
+    try:
+        secrets = aws.create_secrets(SECRET)
+        deployment = read_deployment(args.cdk_out, secrets)  # the secret's ARN as the emulator issued it
+        aws.deployment = deployment
+        credentials = aws.deploy()
+        rows = measure(deployment, aws, credentials, args)
+        calls = sorted(
+            {f"{c.action} {'allowed' if c.allowed else 'DENIED'}" for c in aws.calls if c.principal != "rehearsal"}
+        )
+    finally:
+        aws.close()
+    python = ".".join(map(str, sys.version_info[:3]))
+    print(f"## Cold start (median of {args.runs} runs, Python {python}, {os.cpu_count()} cores)\n")
+    print(format_rows(rows))
+    outcomes = sorted({row.outcome for row in rows if row.outcome})
+    if outcomes:
+        print(f"\nfirst call: event {{}} -> {', '.join(outcomes)} (rejected before the stage runs; no provider call)")
+    print(f"AWS calls the functions made (policy-checked): {', '.join(calls) or 'none'}")
+    print("\n## Code asset and layers\n")
+    print(format_sizes(deployment))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
