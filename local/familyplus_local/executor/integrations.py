@@ -173,7 +173,7 @@ def run_bounded(rc: RunContext, work: Callable[[], Any], task_timeout: float | N
         finished, result, error = _in_thread(work, max(0.0, min(bounds)))
         if not finished:
             if task_first:
-                raise StatesFailure(STATES_TIMEOUT, f"Task timed out after {task_timeout:g} seconds")
+                raise StatesFailure(STATES_TIMEOUT)
             raise ExecutionTimedOutSignal()
         if error is not None:
             if not isinstance(error, Exception):
@@ -186,7 +186,9 @@ def run_bounded(rc: RunContext, work: Callable[[], Any], task_timeout: float | N
             failure = exc
     took = elapsed()
     if task_timeout is not None and took > task_timeout:
-        raise StatesFailure(STATES_TIMEOUT, f"Task timed out after {task_timeout:g} seconds (it ran {took:g} s)")
+        # AWS reports a task's timeout with no cause (recorded: TaskTimedOut and ExecutionFailed carry only
+        # the error States.Timeout).
+        raise StatesFailure(STATES_TIMEOUT)
     if rc.deadline is not None and rc.clock.now() > rc.deadline:
         raise ExecutionTimedOutSignal()
     if failure is not None:

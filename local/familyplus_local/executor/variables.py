@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from .errors import STATES_RUNTIME, StatesFailure
-from .quotas import MAX_PAYLOAD_BYTES, payload_size
+from .quotas import check_variables, payload_size
 
 # The guide: a variable name starts with a letter or an underscore (Unicode letters included), then letters,
 # digits and underscores, at most 80 characters; `states` is reserved for $states.
@@ -36,11 +36,12 @@ def name_problem(name: Any) -> str | None:
 class Scope:
     """One level of variables; reads fall through to the enclosing scope."""
 
-    __slots__ = ("_lock", "_values", "parent")
+    __slots__ = ("_lock", "_sizes", "_values", "parent")
 
     def __init__(self, parent: Scope | None = None, values: Mapping[str, Any] | None = None):
         self.parent = parent
         self._values: dict[str, Any] = dict(values or {})
+        self._sizes = {name: payload_size(value) for name, value in self._values.items()}
         self._lock = threading.Lock()
 
     def child(self) -> Scope:
@@ -75,12 +76,6 @@ class Scope:
 
     def assign(self, values: Mapping[str, Any], state: str) -> None:
         """Write all of `values` at once (they were all evaluated before any is written)."""
-        if payload_size(dict(values)) > MAX_PAYLOAD_BYTES:
-            raise StatesFailure(
-                "States.DataLimitExceeded",
-                f"The state/task '{state}' assigned variables with a size exceeding the maximum number of bytes "
-                "service limit (256 KiB in one Assign).",
-            )
         outer = self.parent.visible() if self.parent is not None else {}
         for name in values:
             if name in outer:
@@ -90,4 +85,18 @@ class Scope:
                     "outer scope and cannot be assigned from inside a Parallel branch or Map iteration.",
                 )
         with self._lock:
+            kept = sum(size for name, size in self._sizes.items() if name not in values)
+            check_variables(values, self._outer_bytes() + kept, state)
             self._values.update(values)
+            self._sizes.update({name: payload_size(value) for name, value in values.items()})
+
+    def _outer_bytes(self) -> int:
+        """Bytes held by the enclosing scopes: with this scope's own, what the execution holds in the variables
+        this branch can see (a finished branch's variables are gone, as its scope is)."""
+        total = 0
+        scope = self.parent
+        while scope is not None:
+            with scope._lock:
+                total += sum(scope._sizes.values())
+            scope = scope.parent
+        return total

@@ -274,5 +274,5 @@ def test_runtime_errors_are_worded_as_aws_words_them() -> None:
     input_path = run(chain(("Read", {"Type": "Pass", "InputPath": "$.a.b"})), {"a": {}})
     assert input_path.cause == (
         "An error occurred while executing the state 'Read' (entered at the event id #2). "
-        "Invalid path '$.a.b' : No results for path: $['a']['b'] (InputPath)"
+        "Invalid path '$.a.b' : No results for path: $['a']['b']"
     )

@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from ..context import Frame, RunContext
-from ..definition.model import ResultState, State
+from ..definition.model import ResourceKind, ResultState, State, TaskState
 from ..errors import STATES_QUERY_EVALUATION_ERROR, STATES_RUNTIME, STATES_TIMEOUT, StatesFailure
 from ..expressions.env import Env
 from ..expressions.jsonpath.processing import build, merge_result, select
@@ -88,6 +88,16 @@ def jsonata_env(env: Env, state_input: Any) -> Env:
     return env
 
 
+def result_source(state: State) -> str:
+    """What AWS names when a result is over the payload quota (recorded): a service integration's resource
+    type (`lambda` for arn:aws:states:::lambda:invoke), a Lambda Task's function ARN; elsewhere the state."""
+    if not isinstance(state, TaskState):
+        return state.name
+    if state.kind is ResourceKind.LAMBDA_FUNCTION:
+        return state.resource
+    return state.resource.removeprefix("arn:aws:states:::").split(":")[0]
+
+
 def succeed(
     rc: RunContext,
     state: ResultState,
@@ -100,7 +110,7 @@ def succeed(
 ) -> Any:
     """Record `event` (TaskSucceeded, ParallelStateSucceeded, MapStateSucceeded) with the raw result, then apply
     ResultSelector → ResultPath → OutputPath; returns the state's output."""
-    check_payload(result, state.name)
+    check_payload(result, result_source(state))
     rc.emit(event, frame, state.name, attempt=attempt, output=result)
     if state.language == "JSONata":
         jsonata_env(env, state_input).states_result = result

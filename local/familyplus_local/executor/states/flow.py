@@ -40,8 +40,7 @@ def run_choice(rc: RunContext, state: State, state_input: Any, frame: Frame) -> 
     target = rule.next if rule is not None else state.default
     if target is None:
         raise StatesFailure(
-            STATES_NO_CHOICE_MATCHED,
-            f"No Matches! No Choice rule of state {state.name!r} matched and it has no Default",
+            STATES_NO_CHOICE_MATCHED, f"No Choice rule of the state '{state.name}' matched, and it has no Default."
         )
     output = select(state.output_path, effective, env, "OutputPath", state.name)
     if rule is None:  # the Default: the state's own Assign and Output apply
@@ -68,13 +67,14 @@ def run_wait(rc: RunContext, state: State, state_input: Any, frame: Frame) -> Ou
     elif state.seconds is not None:
         seconds = state.seconds
     elif state.seconds_path is not None:
-        value = read_value(state.seconds_path, effective, env, "SecondsPath", state.name)
+        path = state.seconds_path.text
+        missing = f"The SecondsPath parameter does not reference an input value: {path}"
+        value = read_value(state.seconds_path, effective, env, "SecondsPath", state.name, missing)
         # AWS: SecondsPath must resolve to a non-negative integer; 1.5 (or "5") fails the execution.
         if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            reason = "references a negative value" if isinstance(value, int) else "cannot be parsed as a long value"
             raise StatesFailure(
-                STATES_RUNTIME,
-                f"An error occurred while executing the state {state.name!r}. "
-                f"The SecondsPath parameter does not reference a valid integer value: {json.dumps(value)}",
+                STATES_RUNTIME, f"{env.where()} The SecondsPath parameter {reason}: {path} == {_shown(value)}"
             )
         seconds = float(value)
     else:
@@ -87,11 +87,28 @@ def run_wait(rc: RunContext, state: State, state_input: Any, frame: Frame) -> Ou
             text = read_value(state.timestamp_path, effective, env, "TimestampPath", state.name)
         moment = parse_timestamp(text) if isinstance(text, str) else None
         if moment is None:
-            raise StatesFailure(STATES_RUNTIME, f"State {state.name!r}: {text!r} is not an RFC 3339 timestamp")
+            raise StatesFailure(STATES_RUNTIME, f"{env.where()} {_not_a_timestamp(state, text)}")
         seconds = max(0.0, (moment - rc.clock.now()).total_seconds())
     rc.sleep(seconds, frame)
     output = select(state.output_path, effective, env, "OutputPath", state.name)
     return _exit(rc, state, frame, finish(state, env, output, effective), state.next)
+
+
+def _not_a_timestamp(state: WaitState, text: Any) -> str:
+    """AWS's words for a Timestamp that is not one (recorded for TimestampPath)."""
+    if state.timestamp_path is not None:
+        field, source = "TimestampPath", state.timestamp_path.text
+    else:
+        field, source = "Timestamp", state.timestamp or "{% %}"
+    return (
+        f"The {field} parameter does not reference a valid ISO-8601 extended offset date-time format string: "
+        f"{source} == {_shown(text)}"
+    )
+
+
+def _shown(value: Any) -> str:
+    """A value as Java prints it in AWS's causes: strings bare, everything else as JSON."""
+    return value if isinstance(value, str) else json.dumps(value)
 
 
 def run_succeed(rc: RunContext, state: State, state_input: Any, frame: Frame) -> Outcome:

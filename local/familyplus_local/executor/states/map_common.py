@@ -3,6 +3,7 @@ and the events around each iteration (MapIterationStarted, then Succeeded, Faile
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from typing import Any
 
@@ -41,6 +42,14 @@ def items_at_path(state: MapState, effective: Any, env: Env) -> list[Any]:
     return items
 
 
+def not_an_integer(field: str, path: str, value: Any) -> str:
+    """LocalStack's reproduction of AWS's words for a …Path field whose value is not a non-negative integer."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return f"Expected non-negative integer for {field}, got '{value}' instead."
+    shown = value if isinstance(value, str) else json.dumps(value)
+    return f'The {field}Path field refers to value "{shown}" which is not a valid integer: {path}'
+
+
 def concurrency(rc: RunContext, state: MapState, effective: Any, env: Env) -> int:
     """How many iterations may run at once: MaxConcurrency(Path) (0: unbounded), capped by the run's
     max_workers."""
@@ -55,11 +64,9 @@ def concurrency(rc: RunContext, state: MapState, effective: Any, env: Env) -> in
         limit = value
     if state.max_concurrency_path is not None:
         value = read_value(state.max_concurrency_path, effective, env, "MaxConcurrencyPath", state.name)
+        path = state.max_concurrency_path.text
         if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-            raise StatesFailure(
-                STATES_RUNTIME,
-                f"State {state.name!r}: MaxConcurrencyPath must give a non-negative integer, got {value!r}",
-            )
+            raise StatesFailure(STATES_RUNTIME, f"{env.where()} {not_an_integer('MaxConcurrency', path, value)}")
         limit = value
     return min(limit or rc.max_workers, rc.max_workers)
 

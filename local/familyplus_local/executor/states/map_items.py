@@ -53,10 +53,14 @@ def _max_items(spec: ItemReaderSpec, effective: Any, env: Env, state: str) -> in
     if spec.max_items_path is not None:
         value = read_value(spec.max_items_path, effective, env, "MaxItemsPath", state)
         if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-            raise StatesFailure(
-                STATES_ITEM_READER_FAILED,
-                f"State {state!r}: MaxItemsPath must give a non-negative integer, got {value!r}",
+            # LocalStack's reproduction of AWS's words.
+            path = getattr(spec.max_items_path, "text", "MaxItemsPath")
+            cause = (
+                "field MaxItems must be positive"
+                if isinstance(value, int) and not isinstance(value, bool)
+                else f"The MaxItemsPath field refers to value '{value}' which is not a valid integer: {path}"
             )
+            raise StatesFailure(STATES_ITEM_READER_FAILED, cause)
     return MAX_ITEMS_LIMIT if value == 0 else min(value, MAX_ITEMS_LIMIT)
 
 
@@ -66,10 +70,8 @@ def _json(text: str, limit: int, where: str) -> list[Any]:
     except ValueError as exc:
         raise StatesFailure(STATES_ITEM_READER_FAILED, f"{where} is not valid JSON: {exc}") from None
     if not isinstance(items, list):
-        raise StatesFailure(
-            STATES_ITEM_READER_FAILED,
-            f"{where}: attempting to map over non-iterable node (a JSON {type(items).__name__}, not an array)",
-        )
+        # LocalStack's reproduction of AWS's words.
+        raise StatesFailure(STATES_ITEM_READER_FAILED, "Attempting to map over non-iterable node.")
     return items[:limit]
 
 

@@ -124,20 +124,27 @@ class Tolerance:
         if config.tolerated_count_path is not None:
             value = read_value(config.tolerated_count_path, effective, env, "ToleratedFailureCountPath", state)
             if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-                raise StatesFailure(
-                    STATES_RUNTIME,
-                    f"State {state!r}: ToleratedFailureCountPath must give a non-negative integer, got {value!r}",
+                # LocalStack's reproduction of AWS's words.
+                cause = (
+                    "ToleratedFailureCount cannot be negative."
+                    if isinstance(value, int) and not isinstance(value, bool)
+                    else f'The ToleratedFailureCountPath field refers to value "{_shown(value)}" which is not a '
+                    f"valid integer: {getattr(config.tolerated_count_path, 'text', '')}"
                 )
+                raise StatesFailure(STATES_RUNTIME, f"{env.where(state)} {cause}")
             count = value
         if config.tolerated_percentage_path is not None:
             value = read_value(
                 config.tolerated_percentage_path, effective, env, "ToleratedFailurePercentagePath", state
             )
             if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 100:
-                raise StatesFailure(
-                    STATES_RUNTIME,
-                    f"State {state!r}: ToleratedFailurePercentagePath must give a number from 0 to 100, got {value!r}",
+                cause = (
+                    "ToleratedFailurePercentage must be between 0 and 100."
+                    if isinstance(value, int | float) and not isinstance(value, bool)
+                    else f'The ToleratedFailurePercentagePath field refers to value "{_shown(value)}" which is not '
+                    f"a valid float: {getattr(config.tolerated_percentage_path, 'text', '')}"
                 )
+                raise StatesFailure(STATES_RUNTIME, f"{env.where(state)} {cause}")
             percentage = float(value)
         if count is None and percentage is None:
             count = 0  # no threshold: any failed item fails the map run
@@ -206,3 +213,7 @@ def write_results(
     manifest = {"DestinationBucket": bucket, "MapRunArn": names.arn, "ResultFiles": files}
     put(f"{base}manifest.json", json.dumps(manifest, indent=2).encode("utf-8"))
     return {"MapRunArn": names.arn, "ResultWriterDetails": {"Bucket": bucket, "Key": f"{base}manifest.json"}}
+
+
+def _shown(value: Any) -> str:
+    return value if isinstance(value, str) else json.dumps(value)

@@ -92,8 +92,11 @@ class Comparison(Condition):
         except PathNotFound:
             if op == "IsPresent":
                 return self.operand is False
+            # AWS's wording, as recorded on real executions.
             raise StatesFailure(
-                STATES_RUNTIME, f"Invalid path {self.variable.text!r}: the Choice rule's Variable selects nothing"
+                STATES_RUNTIME,
+                f"{env.where()} Invalid path '{self.variable.text}': The choice state's condition path references "
+                "an invalid value.",
             ) from None
         if op == "IsPresent":
             return self.operand is True
@@ -105,8 +108,11 @@ class Comparison(Condition):
             try:
                 operand = env.resolve(self.operand, data)
             except PathNotFound:
+                # No recording of AWS's wording here: the Variable's message, naming the comparison path.
                 raise StatesFailure(
-                    STATES_RUNTIME, f"Invalid path {self.operand.text!r} given to {op} selects nothing"
+                    STATES_RUNTIME,
+                    f"{env.where()} Invalid path '{self.operand.text}': The choice state's comparison path "
+                    "references an invalid value.",
                 ) from None
             return COMPARISONS[op[:-4]][1](value, operand)
         return COMPARISONS[op][1](value, self.operand)

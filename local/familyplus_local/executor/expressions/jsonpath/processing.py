@@ -3,7 +3,6 @@ InputPath → Parameters → (the state's work) → ResultSelector → ResultPat
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from ...errors import STATES_RESULT_PATH_MATCH_FAILURE, STATES_RUNTIME, StatesFailure
@@ -11,11 +10,6 @@ from ..env import Env
 from ..jsonata import JsonataValue
 from .paths import JsonPath, PathMatchFailure, PathNotFound
 from .template import Template
-
-
-def _preview(data: Any) -> str:
-    text = json.dumps(data, default=str)
-    return text if len(text) <= 200 else text[:200] + "…"
 
 
 def select(path: JsonPath | None, data: Any, env: Env, field: str, state: str) -> Any:
@@ -28,10 +22,9 @@ def select(path: JsonPath | None, data: Any, env: Env, field: str, state: str) -
     try:
         return env.resolve(path, data)
     except PathNotFound:
-        # AWS's wording ("Invalid path '$.a' : No results for path: $['a']"), naming the field too.
+        # AWS's wording: "Invalid path '$.a' : No results for path: $['a']" (the field is not named).
         raise StatesFailure(
-            STATES_RUNTIME,
-            f"{env.where(state)} Invalid path '{path.text}' : No results for path: {_brackets(path)} ({field})",
+            STATES_RUNTIME, f"{env.where(state)} Invalid path '{path.text}' : No results for path: {_brackets(path)}"
         ) from None
 
 
@@ -56,18 +49,24 @@ def merge_result(path: JsonPath | None, state_input: Any, result: Any, state: st
     try:
         return path.assign(state_input, result)
     except PathMatchFailure as exc:
+        # The cause names the path and what stood in the way, never the input (a family's words).
         raise StatesFailure(
             STATES_RESULT_PATH_MATCH_FAILURE,
-            f"Unable to apply ResultPath {path.text!r} of state {state!r} to input {_preview(state_input)}: {exc}",
+            f"Unable to apply ResultPath '{path.text}' to the input of the state '{state}': {exc}",
         ) from None
 
 
-def read_value(path: JsonPath | JsonataValue, data: Any, env: Env, field: str, state: str) -> Any:
-    """A value for a …Path field (SecondsPath, ErrorPath, ...); States.Runtime if absent. In a JSONata
+def read_value(
+    path: JsonPath | JsonataValue, data: Any, env: Env, field: str, state: str, missing: str | None = None
+) -> Any:
+    """A value for a …Path field (SecondsPath, ErrorPath, ...); States.Runtime if absent, worded as AWS words
+    it for InputPath and TimeoutSecondsPath (SecondsPath has its own words, `missing`). In a JSONata
     distributed Map the same fields may be `{% %}` values, read here too."""
     try:
         return env.resolve(path, data)
     except PathNotFound:
-        raise StatesFailure(
-            STATES_RUNTIME, f"State {state!r}: {field} {path.text!r} selects nothing in {_preview(data)}"
-        ) from None
+        text = getattr(path, "text", field)
+        reason = missing or (
+            f"Invalid path '{text}' : No results for path: {_brackets(path) if isinstance(path, JsonPath) else text}"
+        )
+        raise StatesFailure(STATES_RUNTIME, f"{env.where(state)} {reason}") from None
