@@ -65,7 +65,9 @@ def test_a_task_timeout_has_no_cause() -> None:
 def test_a_result_over_the_quota_names_the_resource() -> None:
     # Recorded (LocalStack's test_states_errors snapshot, 21-03-2024): "The state/task 'lambda' returned a result
     # with a size exceeding the maximum number of bytes service limit." for arn:aws:states:::lambda:invoke, and
-    # "The state/task 'arn:aws:lambda:...:function:...' returned ..." for a Lambda Task.
+    # "The state/task 'arn:aws:lambda:...:function:...' returned ..." for a Lambda Task (also recorded in
+    # NASA-IMPACT/csdap-cumulus issue #296: "The state/task 'arn:aws:lambda:us-west-2:...:function:cumulus-prod-
+    # FormatProviderPaths' returned a result with a size exceeding the maximum number of bytes service limit.").
     big = Functions(big=lambda event: "x" * (256 * 1024))
     invoke = {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke", "Parameters": {"FunctionName": "big"}}
     by_integration = run(chain(("Call", invoke)), invoke=big)

@@ -478,3 +478,36 @@ def test_result_path_cannot_write_a_variable() -> None:
     with pytest.raises(DefinitionError) as refused:
         load_definition(chain(("P", {"Type": "Pass", "ResultPath": "$total"})))
     assert refused.value.problems[0].pointer == "/States/P/ResultPath"
+
+
+# ---- variable size limits ----
+
+KIB = 1024
+
+
+def assigning(*assigns: dict[str, Any]) -> dict[str, Any]:
+    return chain(*((f"Set{index}", {"Type": "Pass", "Assign": assign}) for index, assign in enumerate(assigns)))
+
+
+def test_a_variable_or_an_assign_over_256_kib_is_data_limit_exceeded() -> None:
+    # Guide ("Variable size limits"): a single variable is at most 256 KiB, and so are all the variables one
+    # Assign field sets together; past a limit the state fails with States.DataLimitExceeded.
+    one = run(assigning({"big": "x" * (256 * KIB)}), {})
+    assert (one.status, one.error) == ("FAILED", "States.DataLimitExceeded")
+    assert "'big'" in (one.cause or "")
+    together = run(assigning({"a": "x" * (150 * KIB), "b": "y" * (150 * KIB)}), {})
+    assert (together.status, together.error) == ("FAILED", "States.DataLimitExceeded")
+    apart = run(assigning({"a": "x" * (150 * KIB)}, {"b": "y" * (150 * KIB)}), {})
+    assert apart.status == "SUCCEEDED"
+
+
+def test_an_execution_holds_at_most_10_mib_of_variables() -> None:
+    # Guide ("Variable size limits"): the variables stored in one execution are at most 10 MiB together. A
+    # variable assigned again counts once, with its new value.
+    chunk = "x" * (250 * KIB)
+    over = run(assigning(*({f"v{index}": chunk} for index in range(42))), {})
+    assert (over.status, over.error) == ("FAILED", "States.DataLimitExceeded")
+    assert "10 MiB" in (over.cause or "")
+    assert [e.state for e in over.history if e.type == "PassStateExited"][-1] == "Set39"  # 40 x 250 KiB fit
+    replaced = run(assigning(*({"v": chunk} for _ in range(42))), {})
+    assert replaced.status == "SUCCEEDED"
