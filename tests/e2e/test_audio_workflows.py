@@ -3,7 +3,7 @@ generate_podcast workflow, through the real ASL files, handlers, FFmpeg, eSpeak 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +25,7 @@ def model_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture
-def audio_runner(tmp_path: Path, model_cache: Path) -> Callable[..., LocalRunner]:
+def audio_runner(tmp_path: Path, model_cache: Path) -> Iterator[Callable[..., LocalRunner]]:
     def build(**settings: Any) -> LocalRunner:
         configured = Settings(
             data_dir=tmp_path / "data",

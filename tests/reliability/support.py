@@ -17,7 +17,7 @@ PROCESS = "process_response"
 
 
 def runner_for(data_dir: Path, faults: str = "", **kwargs: Any) -> LocalRunner:
-    settings = Settings(profile="local", data_dir=data_dir, faults=faults, _env_file=None)  # type: ignore[call-arg]
+    settings = Settings(profile="local", data_dir=data_dir, faults=faults, _env_file=None)
     clock = VirtualClock(datetime(2026, 1, 1, tzinfo=UTC))
     return LocalRunner(settings, adapters=bootstrap.build(settings), clock=clock, **kwargs)
 

@@ -58,6 +58,6 @@ def test_duplicate_and_conflicting_starts_of_one_response_at_once(tmp_path: Path
     finished = [o for o in ran if o.status == "SUCCEEDED"]
     assert finished  # one execution did the work (a rival may run after it ended: a replay, not a mix)
     text = runner.adapters.store.get_response("d").text
-    assert text in {o.input["text"] for o in finished}
+    assert text is not None and text in {o.input["text"] for o in finished}
     story = runner.adapters.store.get_story(story_id_for("d"))
     assert all(q.text in text for q in runner.adapters.store.list_quotes(story.id))  # nothing from a rival

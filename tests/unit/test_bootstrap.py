@@ -15,14 +15,14 @@ from familyplus.settings import Settings
 
 
 def test_local_profile_uses_offline_adapters(tmp_path: Path) -> None:
-    adapters = build(Settings(data_dir=tmp_path, _env_file=None))  # type: ignore[call-arg]
+    adapters = build(Settings(data_dir=tmp_path, _env_file=None))
     assert isinstance(adapters.embedder, MiniLmEmbedder)
     assert isinstance(adapters.tagger, MeaningValueTagger)
     assert isinstance(adapters.notifier, OutboxNotifier)
 
 
 def test_overrides_replace_named_ports_only(tmp_path: Path) -> None:
-    settings = Settings(data_dir=tmp_path, _env_file=None)  # type: ignore[call-arg]
+    settings = Settings(data_dir=tmp_path, _env_file=None)
     marker = object()
     assert build(settings, embedder=marker).embedder is marker
     with pytest.raises(TypeError, match="unknown port 'embeder'"):

@@ -55,11 +55,12 @@ def test_batch_line_with_a_local_recording_is_stored_and_processed(make_runner: 
 
 def test_serve_accepts_a_local_recording_path(make_runner: Any, tmp_path: Path) -> None:
     runner = make_runner()
-    with TestClient(create_app(runner, workers=1)) as client:
+    app = create_app(runner, workers=1)
+    with TestClient(app) as client:
         body = {"familyId": "f1", "mediaType": "audio", "responseId": "srv-rec", "content": f"file://{RECORDING}"}
         answer = client.post("/responses", json=body)
         assert answer.status_code == 202, answer.text
-        client.app.state.intake.wait()
+        app.state.intake.wait()
         assert client.get("/executions/response-srv-rec").json()["status"] == "SUCCEEDED"
         missing = client.post("/responses", json={**body, "responseId": "srv-none", "content": "/nope/a.m4a"})
         assert missing.status_code == 422 and missing.json()["detail"][0]["loc"] == ["body", "content"]

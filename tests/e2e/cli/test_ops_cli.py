@@ -92,7 +92,7 @@ def test_tasks_lists_workflows_and_stages(cli: CliRunner) -> None:
 
 
 def test_stop_aborts_a_running_execution_and_refuses_a_finished_one(cli: CliRunner, data_dir: Path) -> None:
-    settings = Settings(profile="local", data_dir=data_dir, _env_file=None)  # type: ignore[call-arg]
+    settings = Settings(profile="local", data_dir=data_dir, _env_file=None)
     gate = Gate(LexiconValueTagger())
     runner = LocalRunner(
         settings,

@@ -125,15 +125,15 @@ def test_keys_come_from_one_secrets_manager_secret_cached(monkeypatch: pytest.Mo
 
         settings = load_settings()
 
-        def value(field: Any) -> str:
+        def revealed(field: Any) -> str:
             assert field is not None
             return str(field.get_secret_value())
 
-        assert value(settings.supabase_key) == "sb_from_secret"
-        assert value(settings.openai_api_key) == "sk-from-secret"
-        assert value(settings.aws_bearer_token_bedrock) == "bedrock-from-secret"
-        assert value(settings.twilio_auth_token) == "twilio-from-secret"
-        assert value(settings.cartesia_api_key) == "car-from-env"  # the environment wins
+        assert revealed(settings.supabase_key) == "sb_from_secret"
+        assert revealed(settings.openai_api_key) == "sk-from-secret"
+        assert revealed(settings.aws_bearer_token_bedrock) == "bedrock-from-secret"
+        assert revealed(settings.twilio_auth_token) == "twilio-from-secret"
+        assert revealed(settings.cartesia_api_key) == "car-from-env"  # the environment wins
         assert settings.supabase_url == "https://proj.supabase.co"  # set in the environment: that wins
 
         # Powertools caches the secret (max_age): a rotation is seen after the cache expires, not per call
@@ -141,10 +141,10 @@ def test_keys_come_from_one_secrets_manager_secret_cached(monkeypatch: pytest.Mo
             SecretId="familyplus/providers", SecretString=json.dumps({**secret, "OPENAI_API_KEY": "sk-rotated"})
         )
         load_settings.cache_clear()
-        assert value(load_settings().openai_api_key) == "sk-from-secret"
+        assert revealed(load_settings().openai_api_key) == "sk-from-secret"
         parameters.clear_caches()
         load_settings.cache_clear()
-        assert value(load_settings().openai_api_key) == "sk-rotated"
+        assert revealed(load_settings().openai_api_key) == "sk-rotated"
 
 
 def test_a_missing_secret_fails_naming_it(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -161,7 +161,7 @@ def test_a_missing_secret_fails_naming_it(monkeypatch: pytest.MonkeyPatch) -> No
 
 
 def test_bootstrap_builds_the_cloud_adapters_from_settings(tmp_path: Path) -> None:
-    settings = Settings(  # type: ignore[call-arg]
+    settings = Settings(
         _env_file=None,
         profile="cloud",
         data_dir=tmp_path,
@@ -224,7 +224,7 @@ def test_bootstrap_builds_the_cloud_audio_adapters(tmp_path: Path) -> None:
     from familyplus.adapters.cloud.s3_media_store import S3MediaStore
     from familyplus.errors import ConfigurationError
 
-    base = dict(
+    base: dict[str, Any] = dict(
         _env_file=None,
         profile="cloud",
         data_dir=tmp_path,
@@ -238,7 +238,7 @@ def test_bootstrap_builds_the_cloud_audio_adapters(tmp_path: Path) -> None:
         Settings(
             **base,
             media_bucket="media-bucket",
-            audio_allowed_hosts="cdn.example.org",  # type: ignore[arg-type]
+            audio_allowed_hosts="cdn.example.org",
             cartesia_voice_host="v-host",
             cartesia_voice_narrator="v-narr",
         )
@@ -250,7 +250,7 @@ def test_bootstrap_builds_the_cloud_audio_adapters(tmp_path: Path) -> None:
         "host": "v-host",
         "narrator": "v-narr",
     }
-    bare = bootstrap.build(Settings(**base))  # type: ignore[arg-type]
+    bare = bootstrap.build(Settings(**base))
     with pytest.raises(ConfigurationError, match="FAMILYPLUS_MEDIA_BUCKET"):
         _ = bare.media
     with pytest.raises(ConfigurationError, match="FAMILYPLUS_CARTESIA_VOICE_HOST"):

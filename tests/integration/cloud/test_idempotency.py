@@ -127,7 +127,7 @@ def test_the_same_content_twice_is_one_provider_call(persistence: BasePersistenc
     assert first == second == [ValueTag(tag="family", score=0.5, evidence=["My mother"])]
     # different content, or a different prompt version / model, is a different call
     tagger.tag("My father sang.", VALUE_TAGS)
-    provider.identity = "bedrock:model-x:tag_values.v2"  # type: ignore[misc]
+    provider.identity = "bedrock:model-x:tag_values.v2"
     tagger.tag("My mother sang.", VALUE_TAGS)
     assert provider.calls == 3
 

@@ -104,6 +104,7 @@ def moto_sfn(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[[dict[str, An
     def invoke_in_process(parameters: dict, region: str, state_credentials: Any) -> dict:
         payload = parameters.get("Payload")
         event = json.loads(payload) if isinstance(payload, str | bytes) else payload
+        assert isinstance(event, dict), event
         return {"StatusCode": 200, "ExecutedVersion": "$LATEST", "Payload": greet(event)}
 
     monkeypatch.setattr(lambda_eval_utils, "_invoke_lambda_function", invoke_in_process)

@@ -111,7 +111,7 @@ def test_both_engines_agree(failures: int, moto_sfn: Callable, make_runner: Call
     assert ours_attempts(ours, "TagValues") == moto_attempts(events, "tag-values") == failures + 1
     assert ours_attempts(ours, "WriteStory") == moto_attempts(events, "write-story") == 1
     # Both engines waited once per retry, within the policy's bounds (1 s then 2 s, full jitter)
-    ours_waits = [e.retry_delay for e in ours.history if e.type == "TaskFailed"]
+    ours_waits = [e.retry_delay for e in ours.history if e.type == "TaskFailed" and e.retry_delay is not None]
     assert len(ours_waits) == len(moto_sfn.slept) == failures  # type: ignore[attr-defined]
     for n, (a, b) in enumerate(zip(ours_waits, moto_sfn.slept, strict=True)):  # type: ignore[attr-defined]
         assert 0 <= a <= 2**n and 0 <= b <= 2**n

@@ -33,7 +33,8 @@ class FakeClock:
     """time.monotonic / time.sleep stand-ins: sleeping advances the clock and is recorded."""
 
     def __init__(self) -> None:
-        self.now, self.slept = 100.0, []
+        self.now = 100.0
+        self.slept: list[float] = []
 
     def clock(self) -> float:
         return self.now

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import re
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from rich.console import Console
 
@@ -22,7 +23,7 @@ CAUSE = json.dumps({"errorMessage": "accept_response: invalid input", "stackTrac
 
 
 def caught() -> Execution:
-    rows = [
+    rows: list[tuple[str, dict[str, Any]]] = [
         ("ExecutionStarted", {}),
         ("TaskStateEntered", {"state": "AcceptResponse", "path": "AcceptResponse"}),
         ("TaskScheduled", {"state": "AcceptResponse", "path": "AcceptResponse"}),

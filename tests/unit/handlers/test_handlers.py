@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+from typing import TYPE_CHECKING, cast
 
 import pytest
 
@@ -11,14 +12,19 @@ from familyplus.catalog import STAGES
 from familyplus.errors import PermanentError, TransientError
 from familyplus_local.runtime.lambdas import LocalContext
 
+if TYPE_CHECKING:
+    from aws_lambda_powertools.utilities.typing import LambdaContext
 
-def context(name: str = "test") -> LocalContext:
-    return LocalContext(
+
+def context(name: str = "test") -> LambdaContext:
+    """A Lambda context as the local runtime builds it (it has the attributes Powertools reads)."""
+    local = LocalContext(
         function_name=name,
         invoked_function_arn=f"arn:aws:lambda:local:0:function:{name}",
         memory_limit_in_mb=128,
         timeout_s=30,
     )
+    return cast("LambdaContext", local)
 
 
 def test_every_catalog_stage_has_a_handler() -> None:

@@ -21,7 +21,7 @@ ZONES = {"nyc": "America/New_York", "berlin": "Europe/Berlin", "sydney": "Austra
 
 @pytest.fixture
 def quote_adapters(tmp_path: Path) -> Adapters:
-    settings = Settings(profile="local", data_dir=tmp_path / "data", quote_repeat_days=7, _env_file=None)  # type: ignore[call-arg]
+    settings = Settings(profile="local", data_dir=tmp_path / "data", quote_repeat_days=7, _env_file=None)
     return build(settings)
 
 
@@ -111,7 +111,7 @@ class FlakyNotifier:
 def test_a_refused_send_is_recorded_failed_and_retried_later_the_same_hour(tmp_path: Path) -> None:
     notifier = FlakyNotifier(TransientError("twilio HTTP 503: down"))
     adapters = build(
-        Settings(profile="local", data_dir=tmp_path, _env_file=None),  # type: ignore[call-arg]
+        Settings(profile="local", data_dir=tmp_path, _env_file=None),
         notifier=notifier,
     )
     add_family(adapters, "f1", "UTC")
@@ -129,7 +129,7 @@ def test_a_refused_send_is_recorded_failed_and_retried_later_the_same_hour(tmp_p
 
 def test_a_permanent_refusal_is_reported_not_raised(tmp_path: Path) -> None:
     adapters = build(
-        Settings(profile="local", data_dir=tmp_path, _env_file=None),  # type: ignore[call-arg]
+        Settings(profile="local", data_dir=tmp_path, _env_file=None),
         notifier=FlakyNotifier(PermanentError("twilio HTTP 400: 21211 invalid To")),
     )
     add_family(adapters, "f1", "UTC")
@@ -142,7 +142,7 @@ def test_a_send_that_may_have_happened_is_never_repeated(tmp_path: Path, error: 
     # Given a send that timed out after the request went out, or a crash between claim and finish
     notifier = FlakyNotifier(error)
     adapters = build(
-        Settings(profile="local", data_dir=tmp_path, _env_file=None),  # type: ignore[call-arg]
+        Settings(profile="local", data_dir=tmp_path, _env_file=None),
         notifier=notifier,
     )
     add_family(adapters, "f1", "UTC")
@@ -182,7 +182,8 @@ def test_handler_runs_the_job_from_a_scheduler_event(quote_adapters: Adapters) -
     finally:
         bootstrap.install(None)
     assert out["due"] == 1 and out["sent"] == 1
-    assert out["results"][0]["localDate"] == "2026-03-08"
+    results = out["results"]
+    assert isinstance(results, list) and results[0]["localDate"] == "2026-03-08"
 
 
 def test_unknown_timezone_is_refused() -> None:

@@ -90,13 +90,13 @@ def test_bootstrap_picks_twilio_only_with_keys(tmp_path: object) -> None:
     from familyplus.bootstrap import build
     from familyplus.settings import Settings
 
-    local = build(Settings(profile="local", data_dir=tmp_path, _env_file=None))  # type: ignore[call-arg,arg-type]
+    local = build(Settings(profile="local", data_dir=tmp_path, _env_file=None))
     assert isinstance(local.notifier, OutboxNotifier)
     keyed = build(
         Settings(
             profile="local",
             data_dir=tmp_path,
-            twilio_account_sid=SID,  # type: ignore[call-arg,arg-type]
+            twilio_account_sid=SID,
             twilio_auth_token=TOKEN,
             twilio_from="+15005550006",
             _env_file=None,

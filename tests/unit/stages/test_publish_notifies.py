@@ -18,7 +18,8 @@ class ScriptedNotifier:
     channel = "sms"
 
     def __init__(self, *failures: Exception) -> None:
-        self.failures, self.sent = list(failures), []
+        self.failures = list(failures)
+        self.sent: list[tuple[str, str, str]] = []
 
     def send(self, recipient: str, body: str, *, idempotency_key: str) -> str:
         if self.failures:
