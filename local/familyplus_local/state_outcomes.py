@@ -208,7 +208,7 @@ def state_visits(execution: Execution) -> list[StateVisit]:
                 visit.caught_error, visit.caught_cause = last.error, last.cause
             open_visits.pop(path)
         if (
-            event.type in ("TaskSucceeded", "MapRunStarted", "TaskSubmitted")
+            event.type in ("TaskSucceeded", "MapRunStarted", "MapRunRedriven", "TaskSubmitted")
             and (child := _child_arn(event))
             and child not in visit.children
         ):

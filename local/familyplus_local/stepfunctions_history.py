@@ -61,6 +61,8 @@ def history_events(events: list[dict[str, Any]]) -> list[HistoryEvent]:
         output = details.get("output")
         if kind == "MapRunStarted":
             output = {"MapRunArn": details.get("mapRunArn")}
+        elif kind == "MapRunRedriven":
+            output = {"MapRunArn": details.get("mapRunArn"), "RedriveCount": details.get("redriveCount")}
         converted.append(
             HistoryEvent(
                 id=event_id,

@@ -116,7 +116,7 @@ class LiveProgress:
             self.out.print(f"  [red]✗[/] {where} attempt {event.attempt + 1}: [red]{event.error}[/]: {cause}{retry}")
         elif kind == "TaskSucceeded" and isinstance(event.output, dict) and "ExecutionArn" in event.output:
             self.out.print(f"  [magenta]↳[/] {where} started {_child_label(str(event.output['ExecutionArn']))}")
-        elif kind == "MapRunStarted" and isinstance(event.output, dict):
+        elif kind in ("MapRunStarted", "MapRunRedriven") and isinstance(event.output, dict):
             self.out.print(f"  [magenta]↳[/] {where} map run {event.output.get('MapRunArn', '')}")
         elif kind == "MapIterationStarted":
             self.out.print(f"  [magenta]↳[/] {where} [dim]child execution started[/]")

@@ -11,12 +11,16 @@ Differences from AWS, on purpose:
   store was down past its retries) the response would otherwise never be processed again;
 
 Like AWS, a resumed Parallel or inline Map state runs only its branches / iterations that did not succeed in
-the last run (`completed_work`); the others give the output they gave then. A distributed Map's map run is
-re-run whole (AWS re-runs only its unsuccessful child executions).
+the last run (`completed_work`); the others give the output they gave then. A resumed distributed Map redrives
+its map run, as AWS's "Redriving Map Runs" does: the same map run ARN (a MapRunRedriven event, its redrive
+count + 1), only the child executions that did not succeed run again (under their earlier names, their redrive
+count + 1; children that never started start now), and the succeeded ones give the output they gave.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from .definition.model import ChoiceState, FailState, MapState, ParallelState, ResultState, StateMachine
@@ -112,10 +116,45 @@ def resume_variables(execution: Execution) -> dict[str, Any]:
     return variables
 
 
+MAP_RUN_STARTS = ("MapRunStarted", "MapRunRedriven")
+_MAP_RUN_ENDS = ("MapRunSucceeded", "MapRunFailed", "MapRunAborted")
+
+
+@dataclass
+class PastChild:
+    """A child execution of a map run, as the history left it."""
+
+    name: str
+    arn: str
+    start: datetime
+    stop: datetime | None = None
+    succeeded: bool = False
+    output: Any = None
+    runs: int = 1  # map runs that started it: its redrive count is one less
+
+
+@dataclass
+class PastMapRun:
+    """A distributed Map's map run to redrive: its ARN, how often it was redriven, its children by index."""
+
+    arn: str
+    redrive_count: int
+    children: dict[int, PastChild] = field(default_factory=dict)
+
+
+def map_run_key(state_name: str) -> str:
+    """Where `completed_work` puts a distributed Map's map run."""
+    return f"{state_name}/map run"
+
+
 def completed_work(machine: StateMachine, execution: Execution, state_name: str) -> dict[str, Any]:
     """The outputs of the branches (Parallel) or iterations (inline Map) of the top-level state `state_name`
-    that succeeded in the last attempt of the last run, by event path. Empty for other states."""
+    that succeeded in the last attempt of the last run, by event path; for a distributed Map, its last map run
+    (`map_run_key`: a PastMapRun). Empty for other states."""
     state = machine.states.get(state_name)
+    if isinstance(state, MapState) and state.distributed is not None:
+        past = _past_map_run(execution.history, state_name)
+        return {map_run_key(state_name): past} if past is not None else {}
     inline_map = isinstance(state, MapState) and state.distributed is None
     if not (inline_map or isinstance(state, ParallelState)):
         return {}
@@ -149,3 +188,45 @@ def completed_work(machine: StateMachine, execution: Execution, state_name: str)
         if event.type == "MapIterationSucceeded" and event.attempt == attempt and path.startswith(f"{state_name}/"):
             done[path] = event.output
     return done
+
+
+def _past_map_run(history: list[HistoryEvent], state_name: str) -> PastMapRun | None:
+    """The last map run of the top-level distributed Map `state_name`, with every child it ran: a redriven map
+    run's children are gathered from each run of it (its MapRunStarted, then each MapRunRedriven), the latest
+    outcome of each child winning."""
+    starts = [i for i, e in enumerate(history) if e.path == state_name and e.type in MAP_RUN_STARTS]
+    if not starts:
+        return None
+    arn = _map_run_arn(history[starts[-1]])
+    if arn is None:
+        return None
+    runs = [i for i in starts if _map_run_arn(history[i]) == arn]
+    past = PastMapRun(arn, len(runs) - 1)
+    for begin in runs:
+        _children(history, begin, state_name, past.children)
+    return past
+
+
+def _map_run_arn(event: HistoryEvent) -> str | None:
+    arn = event.output.get("MapRunArn") if isinstance(event.output, dict) else None
+    return arn if isinstance(arn, str) else None
+
+
+def _children(history: list[HistoryEvent], begin: int, state_name: str, children: dict[int, PastChild]) -> None:
+    """The child outcomes between the map run start at `begin` and its end (children are `<Map>/<index>`)."""
+    prefix = f"{state_name}/"
+    for event in history[begin + 1 :]:
+        if event.path == state_name and event.type in _MAP_RUN_ENDS:
+            return
+        path = event.path or ""
+        index_text = path.removeprefix(prefix)
+        if not path.startswith(prefix) or not index_text.isdigit():
+            continue
+        index = int(index_text)
+        if event.type == "MapIterationStarted" and event.resource:
+            runs = children[index].runs + 1 if index in children else 1
+            children[index] = PastChild(event.resource.rsplit(":", 1)[-1], event.resource, event.timestamp, runs=runs)
+        elif index in children and event.type.startswith("MapIteration") and event.type != "MapIterationStarted":
+            child = children[index]
+            child.stop, child.succeeded = event.timestamp, event.type == "MapIterationSucceeded"
+            child.output = event.output if child.succeeded else None

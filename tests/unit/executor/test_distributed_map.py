@@ -548,4 +548,48 @@ def test_a_failed_map_run_is_redriven_with_the_objects_hook(store: DirectoryObje
         redrive_execution(definition, failed, invoke=failing(), clock=VirtualClock(START))
     redriven = redrive_execution(definition, failed, invoke=failing(), objects=store, clock=VirtualClock(START))
     assert (redriven.status, redriven.output, redriven.redrive_count) == ("SUCCEEDED", [10, 20, 30], 1)
-    assert len(redriven.events("MapRunStarted")) == 2
+    assert len(redriven.events("MapRunStarted")) == 1
+    assert len(redriven.events("MapRunRedriven")) == 1
+
+
+# ---- redriving map runs ----
+
+
+def test_a_redrive_reruns_only_the_child_executions_that_did_not_succeed() -> None:
+    # Guide ("Redriving Map Runs"): when you redrive the parent workflow, Step Functions redrives the Map Run:
+    # only its unsuccessful child workflow executions (failed, aborted, or never started) run again; the Map
+    # Run keeps its ARN and its redrive count increases.
+    definition = dmap(ItemsPath="$.items", MaxConcurrency=1)
+    failed = run(definition, {"items": [1, 2, 3, 4]}, invoke=failing(2))
+    assert failed.error == "States.ExceedToleratedFailureThreshold"
+    arn = failed.events("MapRunStarted")[0].output["MapRunArn"]
+    children = [e.resource for e in failed.events("MapIterationStarted")]
+    again, before = failing(), len(failed.history)
+    redriven = redrive_execution(definition, failed, invoke=again, clock=VirtualClock(START))
+    assert (redriven.status, redriven.output) == ("SUCCEEDED", [10, 20, 30, 40])
+    assert again.payloads("work") == [2, 3, 4]  # item 1 succeeded; 3 and 4 never started
+    assert redriven.events("MapRunRedriven")[0].output == {"MapRunArn": arn, "RedriveCount": 1}
+    rerun = [e.resource for e in redriven.history[before:] if e.type == "MapIterationStarted"]
+    assert rerun[0] == children[1]  # the failed child runs again as the same execution
+    assert redriven.events("MapRunSucceeded")[0].output["MapRunArn"] == arn
+
+
+def test_a_map_run_redriven_twice_keeps_every_success(store: DirectoryObjectStore) -> None:
+    # Guide ("Redriving Map Runs"): each redrive re-runs the child executions still unsuccessful; the result
+    # files list every child, a redriven one with its RedriveCount.
+    writer = {"Resource": "arn:aws:states:::s3:putObject", "Parameters": {"Bucket": BUCKET, "Prefix": "out"}}
+    definition = dmap(ItemsPath="$.items", ToleratedFailureCount=0, ResultWriter=writer)
+    items = {"items": [1, 2, 3]}
+    first = run(definition, items, invoke=failing(2, 3), objects=store)
+    assert first.status == "FAILED"
+    second = redrive_execution(definition, first, invoke=failing(3), objects=store, clock=VirtualClock(START))
+    assert second.status == "FAILED"
+    last = failing()
+    third = redrive_execution(definition, second, invoke=last, objects=store, clock=VirtualClock(START))
+    assert third.status == "SUCCEEDED"
+    assert last.payloads("work") == [3]
+    assert third.events("MapRunRedriven")[-1].output["RedriveCount"] == 2
+    manifest = json.loads(store.get_object(BUCKET, third.output["ResultWriterDetails"]["Key"]))
+    key = manifest["ResultFiles"]["SUCCEEDED"][0]["Key"]
+    records = json.loads(store.get_object(BUCKET, key))
+    assert [(json.loads(r["Output"]), r["RedriveCount"]) for r in records] == [(10, 0), (20, 1), (30, 2)]

@@ -24,6 +24,7 @@ from ..errors import (
 )
 from ..expressions.env import Env
 from ..expressions.jsonpath.processing import select
+from ..redrive import MAP_RUN_STARTS, PastChild, PastMapRun, map_run_key
 from ..variables import Scope
 from .common import Outcome, enter, succeed, with_retry
 from .fanout import Job, gather
@@ -42,10 +43,17 @@ def run_distributed_map(rc: RunContext, state: MapState, state_input: Any, frame
         effective = select(state.input_path, state_input, env, "InputPath", state.name)
         rc.emit("MapStateStarted", frame, state.name, attempt=retry_count)
         parent = frame.child.state_machine_name if frame.child else rc.execution.state_machine_name
-        names = MapRunNames(f"{parent}/{config.label}", random_id(rc.rng), config.execution_type == "EXPRESS")
-        rc.emit("MapRunStarted", frame, state.name, attempt=retry_count, output={"MapRunArn": names.arn})
+        # A redrive redrives the map run the last run left (once: a Retry after it starts a new map run).
+        past: PastMapRun | None = rc.completed.pop(map_run_key(frame.prefix + state.name), None)
+        run_id = past.arn.rsplit(":", 1)[-1] if past is not None else random_id(rc.rng)
+        names = MapRunNames(f"{parent}/{config.label}", run_id, config.execution_type == "EXPRESS")
+        if past is None:
+            rc.emit("MapRunStarted", frame, state.name, attempt=retry_count, output={"MapRunArn": names.arn})
+        else:
+            redriven = {"MapRunArn": names.arn, "RedriveCount": past.redrive_count + 1}
+            rc.emit(MAP_RUN_STARTS[1], frame, state.name, attempt=retry_count, output=redriven)
         try:
-            result, counts = _map_run(rc, state, config, names, frame, entered, retry_count, effective, env)
+            result, counts = _map_run(rc, state, config, names, frame, entered, retry_count, effective, env, past)
         except StatesFailure as failure:
             rc.emit("MapRunFailed", frame, state.name, attempt=retry_count, error=failure.error, cause=failure.cause)
             raise
@@ -68,8 +76,10 @@ def _map_run(
     retry_count: int,
     effective: Any,
     env: Env,
+    past: PastMapRun | None,
 ) -> tuple[Any, dict[str, Any]]:
-    """Read the items, run the children, apply the threshold; returns (the Map's result, item/child counts)."""
+    """Read the items, run the children, apply the threshold; returns (the Map's result, item/child counts).
+    Redriving `past`, a child that succeeded gives its earlier output and the others run again by their names."""
     items = _items(rc, state, config, effective, env)
     inputs = [
         _select(rc, state, frame, entered, retry_count, index, item, effective) for index, item in enumerate(items)
@@ -85,8 +95,22 @@ def _map_run(
         return result.status == FAILED and tolerance.add_failure(result)
 
     child_names = [random_id(rc.rng) for _ in inputs]  # drawn here, in order: reproducible with a seeded rng
+    children = past.children if past is not None else {}
     jobs = [
-        _child(rc, state, names, frame, retry_count, index, child_input, child_names[index], sizes[index])
+        _reused(index, child_input, sizes[index], children[index])
+        if index in children and children[index].succeeded
+        else _child(
+            rc,
+            state,
+            names,
+            frame,
+            retry_count,
+            index,
+            child_input,
+            children[index].name if index in children else child_names[index],
+            sizes[index],
+            children[index].runs if index in children else 0,
+        )
         for index, child_input in enumerate(inputs)
     ]
     if gather(jobs, concurrency(rc, state, effective, env), frame.cancel, done):
@@ -139,11 +163,13 @@ def _child(
     child_input: Any,
     name: str,
     items: int,
+    redrive_count: int,
 ) -> Job:
     def run(token: CancelToken) -> ChildResult:
         start = rc.clock.now()
         child = ChildExecution(names.child_arn(name), name, child_input, start, names.machine_arn, names.machine)
         result = ChildResult(index, name, child.arn, child_input, items, start, start, SUCCEEDED)
+        result.redrive_count = redrive_count
         assert state.processor is not None
         processor = state.processor
         try:
@@ -155,10 +181,23 @@ def _child(
                 index,
                 child_input,
                 lambda prefix: rc.run_machine(processor, child_input, Frame(prefix, token, None, child, Scope())),
+                child.arn,
             )
         except StatesFailure as failure:  # a failed child is a result of the map run, counted against the threshold
             result.status, result.error, result.cause = FAILED, failure.error, failure.cause
         result.stop = rc.clock.now()
+        return result
+
+    return run
+
+
+def _reused(index: int, child_input: Any, items: int, past: PastChild) -> Job:
+    """A child that succeeded before a redrive: AWS does not run it again; its earlier output stands."""
+
+    def run(token: CancelToken) -> ChildResult:
+        stop = past.stop or past.start
+        result = ChildResult(index, past.name, past.arn, child_input, items, past.start, stop, SUCCEEDED, past.output)
+        result.redrive_count = past.runs - 1
         return result
 
     return run

@@ -79,11 +79,13 @@ def iteration(
     index: int,
     item_input: Any,
     body: Callable[[str], Any],
+    child_arn: str | None = None,
 ) -> Any:
     """Run one iteration's `body(event path prefix)` between its MapIteration* events; returns its output.
-    A failure is recorded (MapIterationFailed, or MapIterationAborted for a stop) and re-raised."""
+    A failure is recorded (MapIterationFailed, or MapIterationAborted for a stop) and re-raised. A distributed
+    Map's child execution ARN is recorded on MapIterationStarted (`resource`): a redrive reuses it."""
     path = f"{frame.prefix}{state.name}/{index}"
-    rc.emit("MapIterationStarted", frame, state.name, attempt=attempt, path=path, input=item_input)
+    rc.emit("MapIterationStarted", frame, state.name, attempt=attempt, path=path, input=item_input, resource=child_arn)
     try:
         output = body(path + "/")
     except StatesFailure as failure:

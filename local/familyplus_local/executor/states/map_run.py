@@ -79,6 +79,7 @@ class ChildResult:
     output: Any = None
     error: str | None = None
     cause: str | None = None
+    redrive_count: int = 0
 
     def record(self, machine_arn: str) -> dict[str, Any]:
         """The execution record (Transformation NONE), as in AWS's result files."""
@@ -95,7 +96,7 @@ class ChildResult:
         if self.cause is not None:
             data["Cause"] = self.cause
         data.update(
-            RedriveCount=0,
+            RedriveCount=self.redrive_count,
             StartDate=iso_millis(self.start),
             StateMachineArn=machine_arn,
             Status=self.status,
