@@ -223,5 +223,6 @@ def test_a_max_items_path_that_is_not_a_non_negative_integer(tmp_path: Path, lim
 def test_a_tolerated_failure_path_out_of_range(field: str, value: Any, reason: str) -> None:
     # LocalStack: the …Path field "refers to value ... which is not a valid integer/float", "ToleratedFailureCount
     # cannot be negative.", "ToleratedFailurePercentage must be between 0 and 100."
-    execution = run(distributed(ItemsPath="$.items", **{field: "$.t"}), {"items": [1], "t": value})
+    paths: dict[str, Any] = {field: "$.t"}
+    execution = run(distributed(None, ItemsPath="$.items", **paths), {"items": [1], "t": value})
     assert (execution.error, execution.cause) == ("States.Runtime", f"{WHERE.format('Fan')} {reason}")
