@@ -18,6 +18,7 @@ from familyplus_local.console.backend import ActionRefusedError
 from familyplus_local.console.filters import ExecutionFilter
 from familyplus_local.executor import Execution, ExecutionNotFoundError
 from familyplus_local.ops.executions import redrive_refusal
+from familyplus_local.ops.stepfunctions import StepFunctionsExecutions, aware, client_error_code
 from familyplus_local.stepfunctions_history import execution_from_stepfunctions
 
 PROCESS_SUFFIX = "-process-response"
@@ -32,14 +33,14 @@ def sibling_arns(process_arn: str) -> dict[str, str]:
     return {wf.name: f"{stem}-{wf.name.replace('_', '-')}" for wf in WORKFLOWS}
 
 
-def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
 class AwsConsoleBackend:
+    """The console's reads and actions over every workflow of one stack; the Step Functions calls themselves
+    (paging, ARNs, redrive, stop) are `StepFunctionsExecutions`', shared with the CLI."""
+
     def __init__(self, client: Any, process_arn: str) -> None:
         self.client = client
         self.arns = sibling_arns(process_arn)
+        self.machines = {name: StepFunctionsExecutions(client, arn) for name, arn in self.arns.items()}
         self.workflow_of = {arn: name for name, arn in self.arns.items()}
         self.label = f"AWS Step Functions ({region_from_arn(process_arn) or 'default region'})"
         self._definitions: dict[str, dict[str, Any]] = {}
@@ -55,43 +56,33 @@ class AwsConsoleBackend:
             self._definitions[workflow] = json.loads(described.get("definition") or '{"StartAt": "", "States": {}}')
         return self._definitions[workflow]
 
-    def _summaries(self, where: ExecutionFilter) -> list[Execution]:
+    def _listed(self, workflow: str, where: ExecutionFilter) -> list[Execution]:
         found: list[Execution] = []
-        workflows = [where.workflow] if where.workflow else list(self.arns)
-        for workflow in workflows:
-            if workflow not in self.arns:
-                continue
-            kwargs: dict[str, Any] = {"stateMachineArn": self.arns[workflow], "maxResults": 1000}
-            if where.status:
-                kwargs["statusFilter"] = where.status
-            while True:
-                try:
-                    page = self.client.list_executions(**kwargs)
-                except Exception as exc:
-                    if _code(exc) == "StateMachineDoesNotExist":  # that workflow is not deployed in this stack
-                        break
-                    raise
-                for item in page.get("executions", []):
-                    start = _aware(item["startDate"])
-                    if where.since and start < where.since:
-                        break
-                    found.append(
-                        Execution(
-                            execution_arn=item["executionArn"],
-                            name=item["name"],
-                            state_machine_name=workflow,
-                            status=item["status"],
-                            input=None,
-                            start_date=start,
-                            stop_date=_aware(item["stopDate"]) if item.get("stopDate") else None,
-                            redrive_count=int(item.get("redriveCount", 0)),
-                        )
+        try:
+            for item in self.machines[workflow].iter_executions(status=where.status):
+                start = aware(item["startDate"])
+                if where.since and start < where.since:
+                    break
+                found.append(
+                    Execution(
+                        execution_arn=item["executionArn"],
+                        name=item["name"],
+                        state_machine_name=workflow,
+                        status=item["status"],
+                        input=None,
+                        start_date=start,
+                        stop_date=aware(item["stopDate"]) if item.get("stopDate") else None,
+                        redrive_count=int(item.get("redriveCount", 0)),
                     )
-                else:
-                    if page.get("nextToken"):
-                        kwargs["nextToken"] = page["nextToken"]
-                        continue
-                break
+                )
+        except Exception as exc:
+            if client_error_code(exc) != "StateMachineDoesNotExist":  # else: not deployed in this stack
+                raise
+        return found
+
+    def _summaries(self, where: ExecutionFilter) -> list[Execution]:
+        workflows = [where.workflow] if where.workflow else list(self.arns)
+        found = [row for workflow in workflows if workflow in self.machines for row in self._listed(workflow, where)]
         rows = [
             e
             for e in found
@@ -117,34 +108,31 @@ class AwsConsoleBackend:
     def _arn(self, execution_id: str) -> str:
         if execution_id.startswith("arn:"):
             return execution_id
-        for arn in self.arns.values():
-            candidate = arn.replace(":stateMachine:", ":execution:", 1) + ":" + execution_id
+        for machine in self.machines.values():
+            candidate = machine.arn_for(execution_id)
             try:
-                self.client.describe_execution(executionArn=candidate)
+                machine.describe_execution(candidate)
             except Exception as exc:
-                if _code(exc) == "ExecutionDoesNotExist":  # try the next workflow
+                if client_error_code(exc) == "ExecutionDoesNotExist":  # try the next workflow
                     continue
                 raise
             return candidate
         raise ExecutionNotFoundError(f"no execution named {execution_id!r} in {', '.join(self.arns)}")
 
+    def _machine(self) -> StepFunctionsExecutions:
+        """Any workflow's calls serve an execution ARN (the ARN names its state machine)."""
+        return next(iter(self.machines.values()))
+
     def get(self, execution_id: str) -> Execution:
         arn = self._arn(execution_id)
+        machine = self._machine()
         try:
-            described = self.client.describe_execution(executionArn=arn)
+            described = machine.describe_execution(arn)
         except Exception as exc:
-            if _code(exc) == "ExecutionDoesNotExist":
+            if client_error_code(exc) == "ExecutionDoesNotExist":
                 raise ExecutionNotFoundError(f"no execution {execution_id!r}") from exc
             raise
-        events: list[dict[str, Any]] = []
-        kwargs: dict[str, Any] = {"executionArn": arn, "maxResults": 1000}
-        while True:
-            page = self.client.get_execution_history(**kwargs)
-            events.extend(page.get("events", []))
-            if not page.get("nextToken"):
-                break
-            kwargs["nextToken"] = page["nextToken"]
-        execution = execution_from_stepfunctions(described, events)
+        execution = execution_from_stepfunctions(described, machine.history(arn))
         execution.state_machine_name = self.workflow_of.get(described.get("stateMachineArn", ""), execution.name)
         return execution
 
@@ -165,9 +153,7 @@ class AwsConsoleBackend:
             raise ActionRefusedError(
                 f"cannot stop {execution.name}: status {execution.status} (only RUNNING executions can be stopped)"
             )
-        self.client.stop_execution(
-            executionArn=execution.execution_arn, error="Console.Stopped", cause="stopped from the Family+ console"
-        )
+        self._machine().stop(execution.execution_arn, error="Console.Stopped", cause="stopped from the Family+ console")
         return f"{execution.name} stopped (ABORTED)"
 
     def close(self) -> None:
@@ -181,9 +167,3 @@ def _json(text: Any) -> Any:
         return json.loads(text)
     except ValueError:
         return None
-
-
-def _code(exc: BaseException) -> str | None:
-    """The error code of a botocore ClientError (None for anything else)."""
-    response = getattr(exc, "response", None)
-    return response.get("Error", {}).get("Code") if isinstance(response, dict) else None

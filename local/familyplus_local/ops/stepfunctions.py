@@ -3,6 +3,7 @@ there). Redrive eligibility is AWS's own; see `executions`."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
@@ -16,8 +17,15 @@ from familyplus_local.ops.executions import (
 )
 
 
-def _aware(moment: datetime) -> datetime:
+def aware(moment: datetime) -> datetime:
+    """boto3 parses Step Functions' dates as aware datetimes; stubs and older emulators may not."""
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def client_error_code(exc: BaseException) -> str | None:
+    """The error code of a botocore ClientError (None for anything else)."""
+    response = getattr(exc, "response", None)
+    return response.get("Error", {}).get("Code") if isinstance(response, dict) else None
 
 
 class StepFunctionsExecutions:
@@ -52,32 +60,37 @@ class StepFunctionsExecutions:
     ) -> list[ExecutionSummary]:
         """Newest first (ListExecutions order); stops paging once executions are older than `since`. `workflow`
         is not needed: the state machine ARN names the workflow."""
-        kwargs: dict[str, Any] = {"stateMachineArn": self.state_machine_arn, "maxResults": min(limit, 1000)}
+        found: list[ExecutionSummary] = []
+        for item in self.iter_executions(status=status, page_size=min(limit, 1000)):
+            start = aware(item["startDate"])
+            if since is not None and start < since:
+                break
+            found.append(
+                ExecutionSummary(
+                    arn=item["executionArn"],
+                    name=item["name"],
+                    workflow=self.workflow,
+                    status=item["status"],
+                    start=start,
+                    stop=aware(item["stopDate"]) if item.get("stopDate") else None,
+                    redrive_count=int(item.get("redriveCount", 0)),
+                )
+            )
+            if len(found) >= limit:
+                break
+        return found
+
+    def iter_executions(self, *, status: str | None = None, page_size: int = 1000) -> Iterator[dict[str, Any]]:
+        """ListExecutions' items, newest first, page after page (a page is fetched only when needed)."""
+        kwargs: dict[str, Any] = {"stateMachineArn": self.state_machine_arn, "maxResults": page_size}
         if status:
             kwargs["statusFilter"] = status
-        found: list[ExecutionSummary] = []
         while True:
             page = self.client.list_executions(**kwargs)
-            for item in page.get("executions", []):
-                start = _aware(item["startDate"])
-                if since is not None and start < since:
-                    return found
-                found.append(
-                    ExecutionSummary(
-                        arn=item["executionArn"],
-                        name=item["name"],
-                        workflow=self.workflow,
-                        status=item["status"],
-                        start=start,
-                        stop=_aware(item["stopDate"]) if item.get("stopDate") else None,
-                        redrive_count=int(item.get("redriveCount", 0)),
-                    )
-                )
-                if len(found) >= limit:
-                    return found
+            yield from page.get("executions", [])
             token = page.get("nextToken")
             if not token:
-                return found
+                return
             kwargs["nextToken"] = token
 
     def arn_for(self, execution_id: str) -> str:
@@ -107,10 +120,11 @@ class StepFunctionsExecutions:
             answer = self.client.redrive_execution(executionArn=arn)
         except Exception as exc:  # botocore ClientError etc.: AWS's own reason (e.g. ExecutionNotRedrivable)
             raise RedriveRefusedError(str(exc), hint=REDRIVE_RULE) from exc
-        return Redriven(arn, _aware(answer["redriveDate"]))
+        return Redriven(arn, aware(answer["redriveDate"]))
 
-    def stop(self, execution_id: str, *, cause: str = "stopped by request") -> datetime:
+    def stop(self, execution_id: str, *, cause: str = "stopped by request", error: str | None = None) -> datetime:
         """StopExecution: the execution ends ABORTED (redrivable within 14 days); returns the stop date.
         The cause is an operator's note: it lands in the execution history, so never a family's words."""
-        answer = self.client.stop_execution(executionArn=self.arn_for(execution_id), cause=cause[:32768])
-        return _aware(answer["stopDate"])
+        extra = {"error": error[:256]} if error else {}
+        answer = self.client.stop_execution(executionArn=self.arn_for(execution_id), cause=cause[:32768], **extra)
+        return aware(answer["stopDate"])
