@@ -9,10 +9,10 @@ index (`mapIterationStartedEventDetails`), which becomes the path `<Map>/<index>
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
 from typing import Any
 
 from familyplus_local.executor import Execution, HistoryEvent
+from familyplus_local.ops.stepfunctions import aware
 
 
 def _json(text: Any) -> Any:
@@ -22,10 +22,6 @@ def _json(text: Any) -> Any:
         return json.loads(text)
     except ValueError:
         return text
-
-
-def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def _details(event: dict[str, Any]) -> dict[str, Any]:
@@ -67,7 +63,7 @@ def history_events(events: list[dict[str, Any]]) -> list[HistoryEvent]:
             HistoryEvent(
                 id=event_id,
                 type=kind,
-                timestamp=_aware(raw["timestamp"]),
+                timestamp=aware(raw["timestamp"]),
                 state=state,
                 path=path,
                 input=_json(details.get("input")),
@@ -90,12 +86,12 @@ def execution_from_stepfunctions(described: dict[str, Any], events: list[dict[st
         state_machine_name=machine,
         status=described["status"],
         input=_json(described.get("input")),
-        start_date=_aware(described["startDate"]),
+        start_date=aware(described["startDate"]),
         output=_json(described.get("output")),
         error=described.get("error"),
         cause=described.get("cause"),
-        stop_date=_aware(described["stopDate"]) if described.get("stopDate") else None,
+        stop_date=aware(described["stopDate"]) if described.get("stopDate") else None,
         history=history_events(events),
         redrive_count=int(described.get("redriveCount", 0)),
-        redrive_date=_aware(described["redriveDate"]) if described.get("redriveDate") else None,
+        redrive_date=aware(described["redriveDate"]) if described.get("redriveDate") else None,
     )
