@@ -25,7 +25,7 @@ StartExecution = Callable[[str, Any, str | None, bool], dict[str, Any]]
 
 # The state loop (`states.machine.run_machine`), handed to the run context by the engine so that composite
 # states (Parallel, Map) run their branches without importing the loop that dispatches to them.
-StateLoop = Callable[["RunContext", Machine, Any, "Frame"], Any]
+StateLoop = Callable[["RunContext", Machine, Any, "Frame", str | None], Any]
 
 _SLEEP_SLICE = 0.25  # real sleeps are sliced so that a failed sibling branch can stop a Wait promptly
 
@@ -115,9 +115,10 @@ class RunContext:
         # by event path ("Analyze/branch 0", "ChunkMap/3"); each is used once instead of running it again.
         self.completed: dict[str, Any] = dict(completed or {})
 
-    def run_machine(self, machine: Machine, data: Any, frame: Frame) -> Any:
-        """Run a branch or item processor from its StartAt in `frame`; returns its output (failures raise)."""
-        return self._state_loop(self, machine, data, frame)
+    def run_machine(self, machine: Machine, data: Any, frame: Frame, start_at: str | None = None) -> Any:
+        """Run a branch or item processor from its StartAt (or `start_at`, a redriven child execution's state)
+        in `frame`; returns its output (failures raise)."""
+        return self._state_loop(self, machine, data, frame, start_at)
 
     # ---- events ----
     def emit(

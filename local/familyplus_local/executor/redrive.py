@@ -13,8 +13,10 @@ Differences from AWS, on purpose:
 Like AWS, a resumed Parallel or inline Map state runs only its branches / iterations that did not succeed in
 the last run (`completed_work`); the others give the output they gave then. A resumed distributed Map redrives
 its map run, as AWS's "Redriving Map Runs" does: the same map run ARN (a MapRunRedriven event, its redrive
-count + 1), only the child executions that did not succeed run again (under their earlier names, their redrive
-count + 1; children that never started start now), and the succeeded ones give the output they gave.
+count + 1), only the child executions that did not succeed run again (the same executions with the same input,
+their redrive count + 1, a STANDARD one resumed at its last state like a redriven execution; children that
+never started start now), and the succeeded ones give the output they gave. A map run that failed with
+States.DataLimitExceeded or States.Runtime is not redriven: a new one starts.
 """
 
 from __future__ import annotations
@@ -122,15 +124,20 @@ _MAP_RUN_ENDS = ("MapRunSucceeded", "MapRunFailed", "MapRunAborted")
 
 @dataclass
 class PastChild:
-    """A child execution of a map run, as the history left it."""
+    """A child execution of a map run, as the history left it: how it ended, and where a redrive of it resumes
+    (its last top-level state entered, with that state's input and the variables its states had assigned)."""
 
     name: str
     arn: str
     start: datetime
+    input: Any = None
     stop: datetime | None = None
     succeeded: bool = False
     output: Any = None
     runs: int = 1  # map runs that started it: its redrive count is one less
+    resume_state: str | None = None
+    resume_input: Any = None
+    variables: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -198,7 +205,10 @@ def _past_map_run(history: list[HistoryEvent], state_name: str) -> PastMapRun | 
     if not starts:
         return None
     arn = _map_run_arn(history[starts[-1]])
-    if arn is None:
+    end = _end(history, starts[-1], state_name)
+    # Guide ("Redriving Map Runs"): "A new Map Run is started and the existing Map Run isn't redriven" when it
+    # failed with States.DataLimitExceeded or States.Runtime.
+    if arn is None or (end is not None and end.error in ("States.DataLimitExceeded", "States.Runtime")):
         return None
     runs = [i for i in starts if _map_run_arn(history[i]) == arn]
     past = PastMapRun(arn, len(runs) - 1)
@@ -207,26 +217,53 @@ def _past_map_run(history: list[HistoryEvent], state_name: str) -> PastMapRun | 
     return past
 
 
+def _end(history: list[HistoryEvent], begin: int, state_name: str) -> HistoryEvent | None:
+    return next((e for e in history[begin + 1 :] if e.path == state_name and e.type in _MAP_RUN_ENDS), None)
+
+
 def _map_run_arn(event: HistoryEvent) -> str | None:
     arn = event.output.get("MapRunArn") if isinstance(event.output, dict) else None
     return arn if isinstance(arn, str) else None
 
 
 def _children(history: list[HistoryEvent], begin: int, state_name: str, children: dict[int, PastChild]) -> None:
-    """The child outcomes between the map run start at `begin` and its end (children are `<Map>/<index>`)."""
+    """The child outcomes between the map run start at `begin` and its end (children are `<Map>/<index>`, their
+    top-level states `<Map>/<index>/<State>`)."""
     prefix = f"{state_name}/"
     for event in history[begin + 1 :]:
         if event.path == state_name and event.type in _MAP_RUN_ENDS:
             return
         path = event.path or ""
-        index_text = path.removeprefix(prefix)
-        if not path.startswith(prefix) or not index_text.isdigit():
+        if not path.startswith(prefix):
+            continue
+        index_text, _, inner = path.removeprefix(prefix).partition("/")
+        if not index_text.isdigit():
             continue
         index = int(index_text)
-        if event.type == "MapIterationStarted" and event.resource:
-            runs = children[index].runs + 1 if index in children else 1
-            children[index] = PastChild(event.resource.rsplit(":", 1)[-1], event.resource, event.timestamp, runs=runs)
-        elif index in children and event.type.startswith("MapIteration") and event.type != "MapIterationStarted":
+        if not inner:
+            _iteration_event(event, index, children)
+        elif index in children and inner == event.state:
             child = children[index]
-            child.stop, child.succeeded = event.timestamp, event.type == "MapIterationSucceeded"
-            child.output = event.output if child.succeeded else None
+            if event.type.endswith("StateEntered"):
+                child.resume_state, child.resume_input = event.state, event.input
+            elif event.type.endswith("StateExited") and event.variables:
+                child.variables.update(event.variables)
+
+
+def _iteration_event(event: HistoryEvent, index: int, children: dict[int, PastChild]) -> None:
+    if event.type == "MapIterationStarted" and event.resource:
+        known = children.get(index)
+        child = PastChild(event.resource.rsplit(":", 1)[-1], event.resource, event.timestamp, event.input)
+        if known is not None:  # a redriven child: the same execution, resumed where it stopped
+            child.runs = known.runs + 1
+            child.resume_state, child.resume_input, child.variables = (
+                known.resume_state,
+                known.resume_input,
+                known.variables,
+            )
+            child.input = known.input
+        children[index] = child
+    elif index in children and event.type.startswith("MapIteration") and event.type != "MapIterationStarted":
+        child = children[index]
+        child.stop, child.succeeded = event.timestamp, event.type == "MapIterationSucceeded"
+        child.output = event.output if child.succeeded else None

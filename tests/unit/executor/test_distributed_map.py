@@ -593,3 +593,49 @@ def test_a_map_run_redriven_twice_keeps_every_success(store: DirectoryObjectStor
     key = manifest["ResultFiles"]["SUCCEEDED"][0]["Key"]
     records = json.loads(store.get_object(BUCKET, key))
     assert [(json.loads(r["Output"]), r["RedriveCount"]) for r in records] == [(10, 0), (20, 1), (30, 2)]
+
+
+def two_step_map(execution_type: str) -> dict[str, Any]:
+    definition = dmap(ItemsPath="$.items")
+    processor = definition["States"]["Fan"]["ItemProcessor"]
+    processor["ProcessorConfig"]["ExecutionType"] = execution_type
+    processor["StartAt"] = "Prepare"
+    processor["States"] = {
+        "Prepare": task("prepare", Assign={"seen.$": "$"}, Next="Work"),
+        "Work": task("work", Parameters={"item.$": "$", "seen.$": "$seen"}, End=True),
+    }
+    return definition
+
+
+@pytest.mark.parametrize(("execution_type", "prepared_again"), [("STANDARD", []), ("EXPRESS", [2])])
+def test_a_redriven_child_resumes_where_it_failed_if_standard(execution_type: str, prepared_again: list[int]) -> None:
+    # Guide ("Redriving Map Runs", child workflow execution redrive behavior): a Standard child is "redriven
+    # from the last state in ItemProcessor that resulted in their unsuccessful execution"; an Express child
+    # is started again and "the first state in ItemProcessor is run first".
+    def work(payload: dict[str, Any]) -> Any:
+        if payload["item"] == 2 and not redriving:
+            raise TaskError("Boom", "not yet")
+        return payload["seen"] * 10
+
+    redriving = False
+    functions = Functions(prepare=lambda item: item, work=work)
+    definition = two_step_map(execution_type)
+    failed = run(definition, {"items": [1, 2]}, invoke=functions)
+    assert failed.error == "States.ExceedToleratedFailureThreshold"
+    redriving, calls = True, len(functions.calls)
+    redriven = redrive_execution(definition, failed, invoke=functions, clock=VirtualClock(START))
+    assert (redriven.status, redriven.output) == ("SUCCEEDED", [10, 20])
+    assert [payload for name, payload in functions.calls[calls:] if name == "prepare"] == prepared_again
+    assert [payload for name, payload in functions.calls[calls:] if name == "work"] == [{"item": 2, "seen": 2}]
+
+
+def test_a_map_run_failed_by_a_runtime_error_is_started_anew() -> None:
+    # Guide ("Redriving Map Runs"): "A new Map Run is started and the existing Map Run isn't redriven" when it
+    # failed with States.DataLimitExceeded or a States.Runtime error.
+    definition = dmap(ItemsPath="$.items", ToleratedFailureCountPath="$.tolerate")
+    failed = run(definition, {"items": [1], "tolerate": "none"}, invoke=failing())
+    assert failed.error == "States.Runtime"
+    redriven = redrive_execution(definition, failed, invoke=failing(), clock=VirtualClock(START))
+    assert redriven.error == "States.Runtime"  # the same input fails the same way, in a new map run
+    assert len(redriven.events("MapRunStarted")) == 2
+    assert redriven.events("MapRunRedriven") == []

@@ -18,6 +18,7 @@ from ..context import CancelToken, ChildExecution, Frame, RunContext
 from ..definition.model import DistributedConfig, MapState
 from ..errors import (
     STATES_EXCEED_TOLERATED_FAILURE_THRESHOLD,
+    STATES_RUNTIME,
     AbortedSignal,
     ExecutionTimedOutSignal,
     StatesFailure,
@@ -31,6 +32,8 @@ from .fanout import Job, gather
 from .map_common import concurrency, items_at_path, iteration, select_item
 from .map_items import make_batches, read_items
 from .map_run import FAILED, SUCCEEDED, ChildResult, MapRunNames, Tolerance, compact_output, random_id, write_results
+
+MAX_MAP_RUN_REDRIVES = 1000
 
 
 def run_distributed_map(rc: RunContext, state: MapState, state_input: Any, frame: Frame) -> Outcome:
@@ -47,6 +50,12 @@ def run_distributed_map(rc: RunContext, state: MapState, state_input: Any, frame
         past: PastMapRun | None = rc.completed.pop(map_run_key(frame.prefix + state.name), None)
         run_id = past.arn.rsplit(":", 1)[-1] if past is not None else random_id(rc.rng)
         names = MapRunNames(f"{parent}/{config.label}", run_id, config.execution_type == "EXPRESS")
+        if past is not None and past.redrive_count >= MAX_MAP_RUN_REDRIVES:
+            # Guide ("Redriving Map Runs"): past "the hard limit of 1000 redrives of a given Map Run ... you'll
+            # receive the States.Runtime error".
+            raise StatesFailure(
+                STATES_RUNTIME, f"The Map Run {past.arn} was redriven {MAX_MAP_RUN_REDRIVES} times, its limit."
+            )
         if past is None:
             rc.emit("MapRunStarted", frame, state.name, attempt=retry_count, output={"MapRunArn": names.arn})
         else:
@@ -97,7 +106,7 @@ def _map_run(
     child_names = [random_id(rc.rng) for _ in inputs]  # drawn here, in order: reproducible with a seeded rng
     children = past.children if past is not None else {}
     jobs = [
-        _reused(index, child_input, sizes[index], children[index])
+        _reused(index, sizes[index], children[index])
         if index in children and children[index].succeeded
         else _child(
             rc,
@@ -107,9 +116,9 @@ def _map_run(
             retry_count,
             index,
             child_input,
-            children[index].name if index in children else child_names[index],
+            child_names[index],
             sizes[index],
-            children[index].runs if index in children else 0,
+            children.get(index),
         )
         for index, child_input in enumerate(inputs)
     ]
@@ -163,26 +172,33 @@ def _child(
     child_input: Any,
     name: str,
     items: int,
-    redrive_count: int,
+    past: PastChild | None,
 ) -> Job:
+    """A child execution; with `past`, the redrive of an unsuccessful one (guide, "Redriving Map Runs"): the same
+    execution, with the input it had; a STANDARD child "redriven from the last state in ItemProcessor that
+    resulted in their unsuccessful execution" (with the variables its states had assigned), an EXPRESS one
+    started again from the first state."""
+    if past is not None:
+        name, child_input = past.name, past.input
+    resume = past is not None and past.resume_state is not None and not names.express
+
     def run(token: CancelToken) -> ChildResult:
         start = rc.clock.now()
         child = ChildExecution(names.child_arn(name), name, child_input, start, names.machine_arn, names.machine)
         result = ChildResult(index, name, child.arn, child_input, items, start, start, SUCCEEDED)
-        result.redrive_count = redrive_count
+        result.redrive_count = past.runs if past is not None else 0
         assert state.processor is not None
         processor = state.processor
+
+        def body(prefix: str) -> Any:
+            if resume and past is not None:
+                scope = Scope(values=past.variables)
+                frame_ = Frame(prefix, token, None, child, scope)
+                return rc.run_machine(processor, past.resume_input, frame_, past.resume_state)
+            return rc.run_machine(processor, child_input, Frame(prefix, token, None, child, Scope()))
+
         try:
-            result.output = iteration(
-                rc,
-                state,
-                frame,
-                retry_count,
-                index,
-                child_input,
-                lambda prefix: rc.run_machine(processor, child_input, Frame(prefix, token, None, child, Scope())),
-                child.arn,
-            )
+            result.output = iteration(rc, state, frame, retry_count, index, child_input, body, child.arn)
         except StatesFailure as failure:  # a failed child is a result of the map run, counted against the threshold
             result.status, result.error, result.cause = FAILED, failure.error, failure.cause
         result.stop = rc.clock.now()
@@ -191,12 +207,12 @@ def _child(
     return run
 
 
-def _reused(index: int, child_input: Any, items: int, past: PastChild) -> Job:
+def _reused(index: int, items: int, past: PastChild) -> Job:
     """A child that succeeded before a redrive: AWS does not run it again; its earlier output stands."""
 
     def run(token: CancelToken) -> ChildResult:
         stop = past.stop or past.start
-        result = ChildResult(index, past.name, past.arn, child_input, items, past.start, stop, SUCCEEDED, past.output)
+        result = ChildResult(index, past.name, past.arn, past.input, items, past.start, stop, SUCCEEDED, past.output)
         result.redrive_count = past.runs - 1
         return result
 
