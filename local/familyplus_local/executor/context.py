@@ -13,7 +13,7 @@ from typing import Any
 
 from .clock import Clock, is_real_time, iso_millis
 from .definition.model import Machine, StateMachine
-from .errors import AbortedSignal, ExecutionTimedOutSignal
+from .errors import AbortedSignal, ExecutionTimedOutSignal, StatesFailure
 from .expressions.env import Env
 from .history import Execution, HistoryEvent, Recorder
 from .names import state_machine_arn
@@ -130,6 +130,16 @@ class RunContext:
         if type.endswith("StateEntered"):
             self._entered_ids[path] = event.id  # AWS's error messages name the event that entered the state
         return event
+
+    def evaluation_failed(self, frame: Frame, state: str, failure: StatesFailure, attempt: int = 0) -> None:
+        """Record EvaluationFailed for a States.QueryEvaluationError of `state`; its cause, and the execution's if
+        it fails the run, begin as AWS's do: "An error occurred while executing the state 'X' (entered at the
+        event id #N)." (the innermost state that failed, once)."""
+        if failure.located_cause is None:
+            entered = self._entered_ids.get(frame.prefix + state)
+            where = f" (entered at the event id #{entered})" if entered is not None else ""
+            failure.located_cause = f"An error occurred while executing the state '{state}'{where}. {failure.cause}"
+        self.emit("EvaluationFailed", frame, state, attempt=attempt, error=failure.error, cause=failure.located_cause)
 
     # ---- time ----
     def check(self, frame: Frame) -> None:

@@ -223,7 +223,7 @@ def _drive(
     try:
         output = run_machine(rc, machine, data, rc.root, start_at)
     except StatesFailure as failure:
-        finish(FAILED, "ExecutionFailed", error=failure.error or None, cause=failure.cause)
+        finish(FAILED, "ExecutionFailed", error=failure.error or None, cause=failure.located_cause or failure.cause)
     except ExecutionTimedOutSignal:
         finish(
             TIMED_OUT,

@@ -118,12 +118,15 @@ class TaskError(Exception):
 
 
 class StatesFailure(Exception):
-    """A state failed with an ASL error; it travels up until a Retry/Catch handles it or it fails the run."""
+    """A state failed with an ASL error; it travels up until a Retry/Catch handles it or it fails the run.
+    `located_cause`: the cause as the EvaluationFailed and ExecutionFailed events give it, beginning with the state
+    that failed (AWS does this for States.QueryEvaluationError; a Catch sees the plain cause)."""
 
     def __init__(self, error: str, cause: str | None = None):
         super().__init__(f"{error}: {cause}" if cause else error)
         self.error = error
         self.cause = cause
+        self.located_cause: str | None = None
 
 
 class ExecutionTimedOutSignal(Exception):

@@ -226,3 +226,40 @@ def test_a_tolerated_failure_path_out_of_range(field: str, value: Any, reason: s
     paths: dict[str, Any] = {field: "$.t"}
     execution = run(distributed(None, ItemsPath="$.items", **paths), {"items": [1], "t": value})
     assert (execution.error, execution.cause) == ("States.Runtime", f"{WHERE.format('Fan')} {reason}")
+
+
+# ---- JSONata ----
+
+
+def test_a_jsonata_expression_that_returns_nothing_names_its_field_and_state() -> None:
+    # Recorded (a child execution's failure quoted in a public repository): "States.QueryEvaluationError",
+    # "An error occurred while executing the state 'Run S3 Data Push' (entered at the event id #6). The JSONata
+    # expression '$states.input.pushLocation' specified for the field 'Arguments/Input/pushLocation' returned
+    # nothing (undefined)." LocalStack: the state is named in the EvaluationFailed and ExecutionFailed events only;
+    # a Catch's error output has the plain cause.
+    arguments = {"FunctionName": "f", "Payload": {"Input": {"pushLocation": "{% $states.input.pushLocation %}"}}}
+    push = {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke", "Arguments": arguments}
+    plain = (
+        "The JSONata expression '$states.input.pushLocation' specified for the field "
+        "'Arguments/Payload/Input/pushLocation' returned nothing (undefined)."
+    )
+    failed = run(chain(("Push", push), QueryLanguage="JSONata"), {}, invoke=Functions(f=lambda e: e))
+    assert (failed.error, failed.cause) == ("States.QueryEvaluationError", f"{WHERE.format('Push')} {plain}")
+    assert [e.cause for e in failed.events("EvaluationFailed")] == [f"{WHERE.format('Push')} {plain}"]
+    catch = [{"ErrorEquals": ["States.QueryEvaluationError"], "Next": "Caught", "Output": "{% $states.errorOutput %}"}]
+    definition = chain(("Push", {**push, "Catch": catch}), ("Caught", {"Type": "Pass"}), QueryLanguage="JSONata")
+    caught = run(definition, {}, invoke=Functions(f=lambda e: e))
+    assert caught.output == {"Error": "States.QueryEvaluationError", "Cause": plain}
+
+
+def test_jsonata_items_that_are_not_an_array() -> None:
+    # LocalStack: "The JSONata expression '<expr>' specified for the field 'Items' returned an unexpected result
+    # type. Expected 'array', but was 'object' for value: <value>" (the value is left out here: a family's words).
+    processor = {"StartAt": "Echo", "States": {"Echo": {"Type": "Pass", "End": True}}}
+    each = {"Type": "Map", "Items": "{% $states.input.rows %}", "ItemProcessor": processor}
+    execution = run(chain(("Each", each), QueryLanguage="JSONata"), {"rows": {"a": 1}})
+    assert (execution.error, execution.cause) == (
+        "States.QueryEvaluationError",
+        f"{WHERE.format('Each')} The JSONata expression '$states.input.rows' specified for the field 'Items' "
+        "returned an unexpected result type. Expected 'array', but was 'object'",
+    )

@@ -146,9 +146,7 @@ def with_retry(
             if failure.error == STATES_RUNTIME:
                 raise
             if failure.error == STATES_QUERY_EVALUATION_ERROR:
-                rc.emit(
-                    "EvaluationFailed", frame, state.name, attempt=attempt, error=failure.error, cause=failure.cause
-                )
+                rc.evaluation_failed(frame, state.name, failure, attempt)
             delay = counter.next_delay(failure.error, rc.rng)
             timed_out = state.type == "Task" and failure.error == STATES_TIMEOUT
             rc.emit(

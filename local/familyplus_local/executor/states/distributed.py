@@ -200,7 +200,8 @@ def _child(
         try:
             result.output = iteration(rc, state, frame, retry_count, index, child_input, body, child.arn)
         except StatesFailure as failure:  # a failed child is a result of the map run, counted against the threshold
-            result.status, result.error, result.cause = FAILED, failure.error, failure.cause
+            result.status, result.error = FAILED, failure.error
+            result.cause = failure.located_cause or failure.cause  # as the child's ExecutionFailed gives it
         result.stop = rc.clock.now()
         return result
 

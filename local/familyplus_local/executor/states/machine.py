@@ -54,7 +54,7 @@ def run_machine(rc: RunContext, machine: Machine, data: Any, frame: Frame, start
         except StatesFailure as failure:
             # Task, Parallel and Map record it in their Retry/Catch loop; the other states here.
             if failure.error == STATES_QUERY_EVALUATION_ERROR and state.type not in _RECORD_THEIR_OWN:
-                rc.emit("EvaluationFailed", frame, state.name, error=failure.error, cause=failure.cause)
+                rc.evaluation_failed(frame, state.name, failure)
             raise
     return data
 

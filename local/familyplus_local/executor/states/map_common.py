@@ -27,9 +27,12 @@ def items_at_path(state: MapState, effective: Any, env: Env) -> list[Any]:
         env.states_input = effective
         items = state.items.evaluate(env, "Items") if state.items is not None else effective
         if not isinstance(items, list):
+            # LocalStack's reproduction of AWS's words, without the value it appends (a family's words).
+            text = state.items.expression_text if state.items is not None else None
             raise StatesFailure(
                 STATES_QUERY_EVALUATION_ERROR,
-                f"State {state.name!r}: the Map's items must be an array, got {type(items).__name__}",
+                f"The JSONata expression '{text or '$states.input'}' specified for the field 'Items' returned an "
+                f"unexpected result type. Expected 'array', but was '{_jsonata_type(items)}'",
             )
         return items
     assert state.items_path is not None
@@ -40,6 +43,16 @@ def items_at_path(state: MapState, effective: Any, env: Env) -> list[Any]:
             STATES_RUNTIME, f"State {state.name!r}: ItemsPath {path!r} must select an array, got {kind}"
         )
     return items
+
+
+def _jsonata_type(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int | float):
+        return "number"
+    return "string" if isinstance(value, str) else "object"
 
 
 def not_an_integer(field: str, path: str, value: Any) -> str:

@@ -19,6 +19,11 @@ class JsonataTemplate:
     def evaluate(self, env: Any, field: str) -> Any:
         return self._node if self.constant else _eval(self._node, env, field)
 
+    @property
+    def expression_text(self) -> str | None:
+        """The expression (without `{% %}`) when the whole field is one, else None."""
+        return self._node.text if isinstance(self._node, Expression) else None
+
 
 class _Obj:
     __slots__ = ("items",)
@@ -64,12 +69,13 @@ def _escape(key: str) -> str:
 
 
 def _eval(node: Any, env: Any, field: str) -> Any:
+    """The value of `node`; `field` names where it is as AWS's errors do ("Arguments/Input/key", "Output[0]")."""
     if isinstance(node, Expression):
         return node.evaluate(env, field)
     if isinstance(node, _Obj):
-        return {key: _eval(sub, env, field) for key, sub in node.items}
+        return {key: _eval(sub, env, f"{field}/{key}") for key, sub in node.items}
     if isinstance(node, _Arr):
-        return [_eval(sub, env, field) for sub in node.items]
+        return [_eval(sub, env, f"{field}[{index}]") for index, sub in enumerate(node.items)]
     return node
 
 
