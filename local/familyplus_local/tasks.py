@@ -13,6 +13,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from familyplus.catalog import STAGES, WORKFLOWS
+from familyplus_local.asl_states import all_states
 from familyplus_local.runtime.workflows import statemachines_dir
 
 PROCESS_SUFFIX = "-process-response"
@@ -39,20 +40,7 @@ class StageRow:
 
 
 def _task_states(definition: dict[str, Any]) -> list[str]:
-    found: list[str] = []
-
-    def walk(states: dict[str, Any]) -> None:
-        for name, state in states.items():
-            if state.get("Type") == "Task":
-                found.append(name)
-            for branch in state.get("Branches", []):
-                walk(branch.get("States", {}))
-            processor = state.get("ItemProcessor") or state.get("Iterator")
-            if processor:
-                walk(processor.get("States", {}))
-
-    walk(definition.get("States", {}))
-    return found
+    return [name for name, state in all_states(definition) if state.get("Type") == "Task"]
 
 
 def local_catalog() -> tuple[list[WorkflowRow], list[StageRow]]:

@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from statistics import quantiles
 from typing import Any
 
+from familyplus_local.asl_states import all_states
 from familyplus_local.console.graph import workflow_layout
 from familyplus_local.console.svg import render
 from familyplus_local.executor import Execution
@@ -146,38 +147,21 @@ def per_day(executions: list[Execution], now: datetime, days: int) -> dict[str, 
 
 
 def task_state_names(definition: dict[str, Any]) -> set[str]:
-    names: set[str] = set()
-
-    def walk(states: dict[str, Any]) -> None:
-        for name, state in states.items():
-            if state.get("Type") == "Task":
-                names.add(name)
-            for branch in state.get("Branches", []):
-                walk(branch.get("States", {}))
-            processor = state.get("ItemProcessor") or state.get("Iterator")
-            if processor:
-                walk(processor.get("States", {}))
-
-    walk(definition.get("States", {}))
-    return names
+    return {name for name, state in all_states(definition) if state.get("Type") == "Task"}
 
 
 def lane_limits(definition: dict[str, Any]) -> list[dict[str, Any]]:
     """The Map states that bound a workflow's fan-out (its lane): name and MaxConcurrency."""
-    lanes: list[dict[str, Any]] = []
-
-    def walk(states: dict[str, Any]) -> None:
-        for name, state in states.items():
-            if state.get("Type") == "Map":
-                limit = state.get("MaxConcurrency")
-                lanes.append({"map": name, "limit": limit if limit is not None else state.get("MaxConcurrencyPath")})
-                processor = state.get("ItemProcessor") or state.get("Iterator") or {}
-                walk(processor.get("States", {}))
-            for branch in state.get("Branches", []):
-                walk(branch.get("States", {}))
-
-    walk(definition.get("States", {}))
-    return lanes
+    return [
+        {
+            "map": name,
+            "limit": state.get("MaxConcurrency")
+            if state.get("MaxConcurrency") is not None
+            else state.get("MaxConcurrencyPath"),
+        }
+        for name, state in all_states(definition)
+        if state.get("Type") == "Map"
+    ]
 
 
 def is_failure(outcome: str) -> bool:
