@@ -6,10 +6,10 @@ transcription uses), with short fades so it neither clicks in nor out."""
 
 from __future__ import annotations
 
+import sys
 import wave
+from array import array
 from pathlib import Path
-
-import numpy as np
 
 from familyplus.models.audio import Transcript
 
@@ -50,17 +50,25 @@ def cut_wav(
         first = max(0, int((start - pad) * rate))
         last = min(total, int((end + pad) * rate))
         reader.setpos(first)
-        samples = np.frombuffer(reader.readframes(max(last - first, 0)), dtype=np.int16).astype(np.float32)
-    frames = samples.reshape(-1, channels)
-    ramp = min(int(fade * rate), len(frames) // 2)
-    if ramp > 0:
-        window = np.linspace(0.0, 1.0, ramp, dtype=np.float32)[:, None]
-        frames[:ramp] *= window
-        frames[-ramp:] *= window[::-1]
+        # The standard library's array, not numpy: the Lambda layer ships no numpy, and the fades touch only a
+        # few thousand samples at each end.
+        samples = array("h", reader.readframes(max(last - first, 0)))
+    if sys.byteorder == "big":  # WAV samples are little-endian
+        samples.byteswap()
+    count = len(samples) // channels
+    ramp = min(int(fade * rate), count // 2)
+    for i in range(ramp):  # linear gain 0 -> 1 over the first ramp frames, 1 -> 0 over the last
+        gain = i / (ramp - 1) if ramp > 1 else 0.0
+        for c in range(channels):
+            head, tail = i * channels + c, (count - 1 - i) * channels + c
+            samples[head] = int(samples[head] * gain)
+            samples[tail] = int(samples[tail] * gain)
+    if sys.byteorder == "big":
+        samples.byteswap()
     dst.parent.mkdir(parents=True, exist_ok=True)
     with wave.open(str(dst), "wb") as writer:
         writer.setnchannels(channels)
         writer.setsampwidth(2)
         writer.setframerate(rate)
-        writer.writeframes(np.clip(frames, -32768, 32767).astype(np.int16).tobytes())
-    return len(frames) / rate
+        writer.writeframes(samples.tobytes())
+    return count / rate
