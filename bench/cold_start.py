@@ -27,11 +27,13 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
 from dataclasses import dataclass, field
+from fnmatch import fnmatch
 from pathlib import Path
 from typing import Any
 
@@ -40,8 +42,10 @@ if str(REPO) not in sys.path:  # run as a script: the repo's packages (rehearsal
     sys.path.insert(0, str(REPO))
 
 from layers.builder import unzipped_size, write_zip  # noqa: E402
+from layers.recipe import CODE_EXCLUDES  # noqa: E402
 from rehearsal.aws import EmulatedAws  # noqa: E402
 from rehearsal.environment import lambda_environment  # noqa: E402
+from rehearsal.sandbox import LambdaRoot  # noqa: E402
 from rehearsal.template import Deployment, Function, read_deployment  # noqa: E402
 
 #: What the child interpreter runs: argv = module, mode ("import" | "invoke"). Only the stdlib is loaded before
@@ -97,8 +101,6 @@ SECRET = {
     "TWILIO_AUTH_TOKEN": "cold-start-token",
     "TWILIO_FROM": "+15550001111",
 }
-#: Lambda's paths for its own sandbox (rehearsal/environment.py); this process runs on the host's Python.
-_HOST_KEEPS = ("PATH", "PYTHONPATH", "LD_LIBRARY_PATH")
 
 
 @dataclass
@@ -114,9 +116,9 @@ class Row:
         return statistics.median(v / b for v, b in zip(values, self.baselines, strict=True))
 
 
-def run_child(module: str, mode: str, env: dict[str, str], cwd: Path) -> dict[str, Any]:
+def run_child(python: Path, module: str, mode: str, env: dict[str, str], cwd: Path) -> dict[str, Any]:
     done = subprocess.run(
-        [sys.executable, "-c", CHILD, module, mode], env=env, cwd=cwd, capture_output=True, text=True, check=False
+        [str(python), "-c", CHILD, module, mode], env=env, cwd=cwd, capture_output=True, text=True, check=False
     )
     lines = [line for line in done.stdout.splitlines() if line.startswith("COLD-START ")]
     if done.returncode != 0 or not lines:
@@ -124,22 +126,74 @@ def run_child(module: str, mode: str, env: dict[str, str], cwd: Path) -> dict[st
     return dict(json.loads(lines[-1].removeprefix("COLD-START ")))
 
 
+def _tree(folder: Path) -> dict[str, bytes]:
+    return {
+        p.relative_to(folder).as_posix(): p.read_bytes()
+        for p in folder.rglob("*")
+        if p.is_file() and not any(fnmatch(part, x) for part in p.relative_to(folder).parts for x in CODE_EXCLUDES)
+    }
+
+
 def ensure_synth(cdk_out: Path) -> None:
-    if not list(cdk_out.glob("*.template.json")):
-        print(f"cold start: no template in {cdk_out}; synthesizing (python app.py)", file=sys.stderr)
-        subprocess.run([sys.executable, "app.py"], cwd=REPO, check=True, stdout=subprocess.DEVNULL)
+    """A template whose code asset is today's `functions/` (synthesized again when missing or stale)."""
+    if list(cdk_out.glob("*.template.json")):
+        assets = {f.asset for f in read_deployment(cdk_out).functions.values()}
+        if all(a.is_dir() and _tree(a) == _tree(REPO / "functions") for a in assets):
+            return
+    print(f"cold start: {cdk_out} is missing or stale; synthesizing (python app.py)", file=sys.stderr)
+    done = subprocess.run([sys.executable, "app.py"], cwd=REPO, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        raise RuntimeError(f"synth failed: {done.stderr.strip()[-600:]}")
 
 
-def function_env(function: Function, aws: EmulatedAws, credentials: dict[str, str], tmp: Path) -> dict[str, str]:
-    lambda_env = lambda_environment(function, runtime_api="127.0.0.1:9001", log_stream="cold-start")
-    env = {k: v for k, v in lambda_env.items() if k not in _HOST_KEEPS}
-    env.update({k: os.environ[k] for k in _HOST_KEEPS if k in os.environ})
-    # FFMPEG_PATH names the layer's /opt/bin/ffmpeg, absent here: nothing below runs FFmpeg.
+class Root:
+    """The rehearsal's Lambda root (the code asset, the layers rebuilt for this machine, a bare Python), used
+    without its sandbox: a handler's import and first call need no mount namespace."""
+
+    def __init__(self, bytecode: bool) -> None:
+        self.lambda_root = LambdaRoot()
+        self.python = self.lambda_root.lang / "bin" / "python3"
+        self.bytecode = bytecode
+        self._prepared: set[Path] = set()
+
+    def paths(self, function: Function) -> tuple[Path, Path]:
+        task, opt = self.lambda_root.task(function.asset), self.lambda_root.opt(function.layers)
+        for folder in (task, opt):
+            if folder in self._prepared:
+                continue
+            if self.bytecode:
+                subprocess.run([str(self.python), "-m", "compileall", "-q", "-j0", str(folder)], check=False)
+            else:  # whatever bytecode a copy brought along (a cache another run wrote) would not be in Lambda
+                for cache in sorted(folder.rglob("__pycache__")):
+                    shutil.rmtree(cache)
+            self._prepared.add(folder)
+        return task, opt
+
+    def close(self) -> None:
+        self.lambda_root.close()
+
+
+def function_env(
+    function: Function, root: Root, aws: EmulatedAws, credentials: dict[str, str], tmp: Path
+) -> dict[str, str]:
+    """The template's and Lambda's variables, with Lambda's paths (/var/task, /opt) mapped to the root's copies."""
+    task, opt = root.paths(function)
+    env = lambda_environment(function, runtime_api="127.0.0.1:9001", log_stream="cold-start")
     env.update(credentials, AWS_ENDPOINT_URL=aws.endpoint, AWS_XRAY_DAEMON_ADDRESS="127.0.0.1:2000", HOME=str(tmp))
+    # Lambda's own search order (task, layers); /var/runtime's awslambdaric is not needed to call a handler.
+    env["PYTHONPATH"] = f"{task}:{opt / 'python'}:{opt}"
+    env["PATH"] = f"{root.python.parent}:/usr/bin:/bin:{opt / 'bin'}"
+    env.pop("LD_LIBRARY_PATH")
+    if "FFMPEG_PATH" in env:  # the layer's /opt/bin/ffmpeg, at this root's /opt
+        env["FFMPEG_PATH"] = str(opt / "bin" / "ffmpeg")
+    if not root.bytecode:  # as deployed: no .pyc shipped and a read-only /var/task and /opt
+        env["PYTHONDONTWRITEBYTECODE"] = "1"
     return env
 
 
-def measure(deployment: Deployment, aws: EmulatedAws, credentials: dict[str, dict[str, str]], args: Any) -> list[Row]:
+def measure(
+    deployment: Deployment, root: Root, aws: EmulatedAws, credentials: dict[str, dict[str, str]], args: Any
+) -> list[Row]:
     functions = sorted(deployment.functions.values(), key=lambda f: f.handler)
     wanted = set(args.stage or [])
     functions = [f for f in functions if not wanted or f.handler.split(".")[2] in wanted]
@@ -149,12 +203,12 @@ def measure(deployment: Deployment, aws: EmulatedAws, credentials: dict[str, dic
         tmp = Path(folder)  # the children's cwd: no stray .env is read
         for run in range(args.runs):
             for function in functions:
-                env = function_env(function, aws, credentials[function.name], tmp)
+                env = function_env(function, root, aws, credentials[function.name], tmp)
                 row = rows[function.name]
                 module = function.handler.rsplit(".", 1)[0]
                 order = [(BASELINE, "import"), (module, mode)]
                 for target, how in order if run % 2 == 0 else order[::-1]:
-                    result = run_child(target, how, env, tmp)
+                    result = run_child(root.python, target, how, env, tmp)
                     if target == BASELINE:
                         row.baselines.append(result["import_ms"])
                         continue
@@ -215,23 +269,31 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--stage", action="append", help="only these stages (default: every function)")
     parser.add_argument("--cdk-out", type=Path, default=REPO / "cdk.out")
     parser.add_argument("--no-invoke", action="store_true", help="imports only (no first call)")
+    parser.add_argument(
+        "--bytecode",
+        action="store_true",
+        help="compile the code and layers to .pyc first (default: as deployed, none shipped, nothing cached)",
+    )
     args = parser.parse_args(argv)
     ensure_synth(args.cdk_out)
     deployment = read_deployment(args.cdk_out)
     aws = EmulatedAws(deployment)
+    root = Root(args.bytecode)
     try:
         secrets = aws.create_secrets(SECRET)
         deployment = read_deployment(args.cdk_out, secrets)  # the secret's ARN as the emulator issued it
         aws.deployment = deployment
         credentials = aws.deploy()
-        rows = measure(deployment, aws, credentials, args)
+        rows = measure(deployment, root, aws, credentials, args)
         calls = sorted(
             {f"{c.action} {'allowed' if c.allowed else 'DENIED'}" for c in aws.calls if c.principal != "rehearsal"}
         )
     finally:
+        root.close()
         aws.close()
     python = ".".join(map(str, sys.version_info[:3]))
-    print(f"## Cold start (median of {args.runs} runs, Python {python}, {os.cpu_count()} cores)\n")
+    bytecode = "layers and code compiled to .pyc first" if args.bytecode else "no .pyc (as deployed)"
+    print(f"## Cold start (median of {args.runs} runs, Python {python}, {os.cpu_count()} cores, {bytecode})\n")
     print(format_rows(rows))
     outcomes = sorted({row.outcome for row in rows if row.outcome})
     if outcomes:

@@ -8,26 +8,27 @@ stage touches (the embed function never constructs a story writer). `bootstrap.p
 from __future__ import annotations
 
 from functools import cached_property
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-from familyplus.ports import (
-    Audio,
-    Embedder,
-    EpisodeNotices,
-    FamilyDirectory,
-    MediaStore,
-    Notifier,
-    PodcastWriter,
-    QuoteLedger,
-    QuoteProposer,
-    Speech,
-    Store,
-    StoryWriter,
-    Transcriber,
-    ValueTagger,
-    WisdomExtractor,
-)
-from familyplus.settings import Settings
+if TYPE_CHECKING:  # annotations only: importing every port's models would cost each Lambda's cold start
+    from familyplus.ports import (
+        Audio,
+        Embedder,
+        EpisodeNotices,
+        FamilyDirectory,
+        MediaStore,
+        Notifier,
+        PodcastWriter,
+        QuoteLedger,
+        QuoteProposer,
+        Speech,
+        Store,
+        StoryWriter,
+        Transcriber,
+        ValueTagger,
+        WisdomExtractor,
+    )
+    from familyplus.settings import Settings
 
 
 class Adapters(Protocol):
