@@ -122,6 +122,22 @@ def test_a_timeout_seconds_path_that_selects_nothing() -> None:
     assert execution.cause == f"{WHERE.format('Call')} Invalid path '$.t' : No results for path: $['t']"
 
 
+def test_a_context_object_or_intrinsic_argument_path_that_selects_nothing() -> None:
+    # LocalStack: a `$$.` path is reported like an input path ("The JSONPath '$$.Execution.Nope' specified for
+    # the field 'x.$' could not be found in the input '...'"), an intrinsic's argument as "The JSONPath '$.a'
+    # could not be found in the input '...'" (the input left out here, as everywhere).
+    context = run(chain(("Read", {"Type": "Pass", "Parameters": {"x.$": "$$.Execution.Nope"}})), {})
+    assert context.cause == (
+        f"{WHERE.format('Read')} The JSONPath '$$.Execution.Nope' specified for the field 'x.$' could not be found "
+        "in the input"
+    )
+    intrinsic = run(chain(("Read", {"Type": "Pass", "Parameters": {"x.$": "States.JsonToString($.a)"}})), {})
+    assert (intrinsic.error, intrinsic.cause) == (
+        "States.Runtime",
+        f"{WHERE.format('Read')} The JSONPath '$.a' could not be found in the input",
+    )
+
+
 def test_a_result_path_failure_does_not_quote_the_input() -> None:
     # Spec: "States.ResultPathMatchFailure: ... the state's input could not be updated with the result". The
     # cause names the path, never the input.

@@ -121,12 +121,12 @@ def _eval(node: Any, data: Any, env: Env) -> Any:
         try:
             return env.resolve(node.path, data)
         except PathNotFound:
-            # AWS's wording, without the input it appends: a family's words never go into an error.
-            target = "context object" if node.path.context else "input"
+            # AWS's wording (a context object path too, LocalStack reproduces), without the input it appends: a
+            # family's words never go into an error.
             raise StatesFailure(
                 STATES_RUNTIME,
                 f"{env.where()} The JSONPath '{node.path.text}' specified for the field '{node.field}.$' could not "
-                f"be found in the {target}",
+                "be found in the input",
             ) from None
     if isinstance(node, _Fn):
         return evaluate(node.call, data, env)

@@ -31,7 +31,8 @@ def _value(arg: Arg, data: Any, env: Env) -> Any:
         try:
             return env.resolve(arg.path, data)
         except PathNotFound:
+            # LocalStack's words for a path that selects nothing, without the input it appends.
             raise StatesFailure(
-                STATES_RUNTIME, f"The JSONPath {arg.path.text!r} of an intrinsic argument could not be found"
+                STATES_RUNTIME, f"{env.where()} The JSONPath '{arg.path.text}' could not be found in the input"
             ) from None
     return evaluate(arg, data, env)
