@@ -122,6 +122,17 @@ def test_a_timeout_seconds_path_that_selects_nothing() -> None:
     assert execution.cause == f"{WHERE.format('Call')} Invalid path '$.t' : No results for path: $['t']"
 
 
+@pytest.mark.parametrize("seconds", [0, "ten"])
+def test_a_timeout_seconds_path_that_is_not_a_positive_integer(seconds: Any) -> None:
+    # LocalStack: "Expected non-negative integer for TimeoutSecondsPath, got '<value>' instead."
+    definition = chain(("Call", task("f", TimeoutSecondsPath="$.t")))
+    execution = run(definition, {"t": seconds}, invoke=Functions(f=lambda e: e))
+    assert (execution.error, execution.cause) == (
+        "States.Runtime",
+        f"{WHERE.format('Call')} Expected non-negative integer for TimeoutSecondsPath, got '{seconds}' instead.",
+    )
+
+
 def test_a_context_object_or_intrinsic_argument_path_that_selects_nothing() -> None:
     # LocalStack: a `$$.` path is reported like an input path ("The JSONPath '$$.Execution.Nope' specified for
     # the field 'x.$' could not be found in the input '...'"), an intrinsic's argument as "The JSONPath '$.a'

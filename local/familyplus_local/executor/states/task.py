@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from ..context import Frame, RunContext
 from ..definition.model import State, TaskState
 from ..errors import STATES_RUNTIME, StatesFailure
+from ..expressions.env import Env
 from ..expressions.jsonpath.processing import read_value, select
 from ..integrations import call_resource, run_bounded
 from .common import Outcome, arguments, enter, succeed, with_retry
@@ -22,11 +24,10 @@ def run_task(rc: RunContext, state: State, state_input: Any, frame: Frame) -> Ou
         params = arguments(state, env, effective)
         timeout = state.timeout_seconds
         if state.timeout_expression is not None:
-            timeout = _timeout_from(state.timeout_expression.evaluate(env, "TimeoutSeconds"), state.name)
+            timeout = _timeout_from(state.timeout_expression.evaluate(env, "TimeoutSeconds"), "TimeoutSeconds", env)
         if state.timeout_seconds_path is not None:
-            timeout = _timeout_from(
-                read_value(state.timeout_seconds_path, effective, env, "TimeoutSecondsPath", state.name), state.name
-            )
+            value = read_value(state.timeout_seconds_path, effective, env, "TimeoutSecondsPath", state.name)
+            timeout = _timeout_from(value, "TimeoutSecondsPath", env)
         rc.emit("TaskScheduled", frame, state.name, attempt=retry_count, input=params, resource=state.resource)
         rc.emit("TaskStarted", frame, state.name, attempt=retry_count)
         result = run_bounded(rc, lambda: call_resource(rc, state.kind, state.resource, params), timeout)
@@ -35,9 +36,11 @@ def run_task(rc: RunContext, state: State, state_input: Any, frame: Frame) -> Ou
     return with_retry(rc, state, state_input, frame, attempt, entered)
 
 
-def _timeout_from(value: Any, state: str) -> float:
+def _timeout_from(value: Any, field: str, env: Env) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
+        # LocalStack's reproduction of AWS's words.
+        shown = value if isinstance(value, str) else json.dumps(value)
         raise StatesFailure(
-            STATES_RUNTIME, f"State {state!r}: TimeoutSecondsPath must give a positive number, got {value!r}"
+            STATES_RUNTIME, f"{env.where()} Expected non-negative integer for {field}, got '{shown}' instead."
         )
     return float(value)
