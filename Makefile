@@ -9,7 +9,7 @@ PY_PATHS := functions local tests bench infra layers rehearsal app.py
 FAST_TESTS := tests/unit
 
 .PHONY: demo test check lint format typecheck unit venv clean browser-check console-screenshots
-.PHONY: layers synth bootstrap deploy rehearse
+.PHONY: layers synth bootstrap deploy rehearse bench
 
 $(STAMP): requirements.txt requirements-local.txt requirements-dev.txt requirements-models.txt pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is required (found %s)" % sys.version.split()[0]'
@@ -58,6 +58,17 @@ typecheck: $(STAMP)
 
 unit: $(STAMP)
 	$(BIN)/pytest -q tests/unit
+
+## bench: run every benchmark in bench/ and print its figures (docs/performance.md quotes them; several minutes).
+## The workflow runs come first: cost_model.py bills their measured durations and redraws docs/cost_latency.png.
+BENCH_FIRST := executor_overhead orchestration_share critical_path throughput
+BENCH_LAST  := cost_model
+bench: $(STAMP)
+	@set -e; cd bench; rest=$$(ls [a-z]*.py | sed 's/\.py$$//' | grep -vxF $(foreach n,$(BENCH_FIRST) $(BENCH_LAST),-e $(n))); \
+	cd ..; for name in $(BENCH_FIRST) $$rest $(BENCH_LAST); do \
+	  args=""; [ "$$name" = cost_model ] && args="--plot docs/cost_latency.png"; \
+	  echo; echo "=== $(BIN)/python bench/$$name.py $$args"; $(BIN)/python bench/$$name.py $$args; \
+	done
 
 ## layers: build the Lambda layers without Docker (cached in layers/*/build/) and print each function's size
 layers: $(STAMP)

@@ -25,16 +25,18 @@ from typing import Any
 
 import _local_runs as runs
 
-DURATIONS = Path(__file__).resolve().parent / "results" / "stage_durations.json"
+RESULTS = Path(__file__).resolve().parent / "results"
+DURATIONS = RESULTS / "stage_durations.json"
 
 
-def measure(runner: Any, clock: runs.StageClock, payload: dict[str, Any]) -> tuple[float, dict[str, float]]:
+def measure(runner: Any, clock: runs.StageClock, payload: dict[str, Any]) -> tuple[float, float, dict[str, float]]:
+    """Wall seconds, seconds outside every stage, and seconds inside each stage of one execution."""
     clock.calls.clear()
     _execution, wall = runs.run_one(runner, payload)
     per_stage: dict[str, float] = defaultdict(float)
     for stage, start, end in clock.calls:
         per_stage[stage] += end - start
-    return wall, dict(per_stage)
+    return wall, wall - runs.covered([(start, end) for _, start, end in clock.calls]), dict(per_stage)
 
 
 def main() -> None:
@@ -42,11 +44,13 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=1, help="runs of each variant and medium (median shown)")
     parser.add_argument("--scale", type=float, default=1.0, help="multiply every simulated latency")
     parser.add_argument("--durations", type=Path, default=DURATIONS, help="where to write stage durations (JSON)")
+    parser.add_argument("--walls", type=Path, default=RESULTS / "critical_path.json", help="where to write walls")
     args = parser.parse_args()
     latencies = {port: (method, seconds * args.scale) for port, (method, seconds) in runs.PORT_LATENCIES.items()}
     print("simulated provider latency per call (s):", ", ".join(f"{p}={s:g}" for p, (_, s) in latencies.items()))
 
     walls: dict[tuple[str, str], list[float]] = defaultdict(list)
+    outside: dict[str, list[float]] = defaultdict(list)
     stage_seconds: dict[str, list[float]] = defaultdict(list)
     with runs.local_runner(**runs.simulated_providers(latencies)) as runner:
         clock = runs.StageClock()
@@ -68,8 +72,9 @@ def main() -> None:
                     payload = (
                         runs.with_id(text, response_id) if medium == "text" else runs.audio_input(runner, response_id)
                     )
-                    wall, per_stage = measure(runner, clock, payload)
+                    wall, around, per_stage = measure(runner, clock, payload)
                     walls[(shape, medium)].append(wall)
+                    outside[medium].append(around / wall)
                     if shape.startswith("parallel"):
                         for stage, seconds in per_stage.items():
                             stage_seconds[f"{stage}:{medium}"].append(seconds)
@@ -83,7 +88,15 @@ def main() -> None:
     print(f"{'ratio linear / parallel':<34} {ratios[0]:8.2f} {ratios[1]:8.2f}")
     print(f"({args.repeat} run(s) of each, median; the ratio's ceiling here is set by the latencies: the Parallel")
     print(" saves the two shorter of embed/tag/wisdom; story and quotes stay in sequence as their data requires)")
+    shares = ", ".join(f"{m} {statistics.median(v):.2%}" for m, v in outside.items())
+    print(f"outside the stages (orchestration), median share of wall time: {shares}")
 
+    walls_out = {shape: {m: round(median[(shape, m)], 3) for m in ("text", "audio")} for shape in shapes}
+    args.walls.parent.mkdir(parents=True, exist_ok=True)
+    args.walls.write_text(
+        json.dumps({"latency_scale": args.scale, "repeat": args.repeat, "wall_seconds": walls_out}, indent=2) + "\n",
+        encoding="utf-8",
+    )
     durations = {key: round(statistics.median(values), 4) for key, values in sorted(stage_seconds.items())}
     args.durations.parent.mkdir(parents=True, exist_ok=True)
     args.durations.write_text(

@@ -14,11 +14,13 @@ Figures, not assertions.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import statistics
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import _local_runs as runs
 
@@ -27,6 +29,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--responses", type=int, default=15, help="responses per concurrency level")
     parser.add_argument("--levels", default="1,2,4", help="concurrency levels, comma-separated")
+    parser.add_argument(
+        "--out", type=Path, default=Path(__file__).resolve().parent / "results" / "throughput.json", help="JSON figures"
+    )
     args = parser.parse_args()
     levels = [int(level) for level in args.levels.split(",")]
     print(f"{os.cpu_count()} CPUs; {args.responses} typed responses per level, offline providers")
@@ -37,6 +42,7 @@ def main() -> None:
         runs.run_one(runner, runs.with_id(answers.pop(), "tp-warm"))
         print(f"{'concurrent':>10} {'responses/min':>14} {'median latency s':>17} {'speed-up':>9}")
         base = None
+        figures: dict[str, dict[str, float]] = {"responses_per_minute": {}, "median_latency_s": {}}
         for level in levels:
             payloads = [runs.with_id(answers.pop(0), f"tp-{level}-{i}") for i in range(args.responses)]
             started = time.perf_counter()
@@ -45,7 +51,12 @@ def main() -> None:
             wall = time.perf_counter() - started
             per_minute = args.responses * 60 / wall
             base = base or per_minute
+            figures["responses_per_minute"][str(level)] = round(per_minute, 1)
+            figures["median_latency_s"][str(level)] = round(statistics.median(latencies), 3)
             print(f"{level:>10} {per_minute:14.1f} {statistics.median(latencies):17.2f} {per_minute / base:8.2f}x")
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps({"cpus": os.cpu_count(), **figures}, indent=2) + "\n", encoding="utf-8")
+    print(f"-> {args.out}")
 
 
 if __name__ == "__main__":
