@@ -58,6 +58,7 @@ def start_processing(
     prompt: str | None = None,
     podcast: bool = False,
     state_machine_arn: str,
+    prompt_id: str | None = None,
     client: Any = None,
 ) -> str:
     """Start (or find) the process_response execution for one response; returns its execution ARN.
@@ -71,6 +72,7 @@ def start_processing(
         text=text,
         audio_key=audio_key,
         prompt=prompt,
+        prompt_id=prompt_id,
         podcast=podcast,
     ).wire()
     name = checked_execution_name(response_id)

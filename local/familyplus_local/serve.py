@@ -72,6 +72,8 @@ class IntakeBody(BaseModel):
         payload = {"responseId": response_id, "familyId": self.family_id, "mediaType": self.media_type, **media}
         if self.prompt:
             payload["prompt"] = self.prompt
+        if self.prompt_id:
+            payload["promptId"] = self.prompt_id
         try:  # the workflow's own input rules (blank text, …), reported in FastAPI's 422 shape
             return ProcessResponseInput.model_validate(payload).wire()
         except ValidationError as exc:

@@ -20,6 +20,9 @@ class ProcessResponseInput(WireModel):
     media_type: MediaType
     text: str | None = Field(default=None, max_length=MAX_TEXT_CHARS)
     audio_key: str | None = None
+    #: The backend's id of the question answered. It is not stored, but it is part of the input, so the same
+    #: response id sent again for another prompt is a conflict (another input), never a duplicate.
+    prompt_id: str | None = Field(default=None, max_length=200)
     prompt: str | None = Field(default=None, max_length=500)
     podcast: bool = False
 

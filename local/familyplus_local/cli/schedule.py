@@ -10,6 +10,7 @@ import typer
 from pydantic import ValidationError
 from rich.table import Table
 
+from familyplus.errors import FamilyplusError
 from familyplus.models.quotes import DailyQuoteEvent, Family
 from familyplus.settings import Settings
 from familyplus.stages import deliver_daily_quotes
@@ -63,7 +64,12 @@ def schedule_run(
     except ValidationError as exc:
         raise common.fail(f"--at/--family: {exc.errors()[0]['msg']}") from exc
     runner = common.runner()
-    output = deliver_daily_quotes.deliver(event, runner.adapters)
+    try:
+        output = deliver_daily_quotes.deliver(event, runner.adapters)
+    except FamilyplusError as exc:
+        # The store or directory refused or failed the job as a whole (a wrong Supabase key answers 401): one
+        # line naming it. Errors name the provider and the rule, never a family's words, so printing is safe.
+        raise common.fail(f"daily-quote: {exc}") from exc
     console.print(
         f"daily-quote at {output.now}: {output.due} due, {output.sent} sent, {output.failed} failed "
         f"[dim](local hour {runner.settings.quote_send_hour:02d}:00 in each family's timezone; notifier "

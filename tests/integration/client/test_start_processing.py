@@ -91,6 +91,18 @@ def test_different_input_for_an_existing_name_is_a_clear_error(sfn: tuple[Any, s
     assert len(_executions(client, arn)) == 1
 
 
+def test_the_same_response_for_another_prompt_is_a_clear_error(sfn: tuple[Any, str]) -> None:
+    client, arn = sfn
+    text = "My first job was at the mill."
+    kwargs: dict[str, Any] = {"media_type": "text", "text": text, "state_machine_arn": arn, "client": client}
+    first = start_processing("resp-5", "fam-1", prompt_id="prompt-1", **kwargs)
+    assert start_processing("resp-5", "fam-1", prompt_id="prompt-1", **kwargs) == first
+
+    with pytest.raises(ExecutionAlreadyExistsError, match=r"response-resp-5 already exists .* different input"):
+        start_processing("resp-5", "fam-1", prompt_id="prompt-2", **kwargs)
+    assert len(_executions(client, arn)) == 1
+
+
 def test_invalid_input_is_refused_before_any_call(sfn: tuple[Any, str]) -> None:
     client, arn = sfn
     with pytest.raises(ValidationError, match=r"response_id|responseId"):

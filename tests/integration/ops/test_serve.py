@@ -45,6 +45,15 @@ def test_valid_body_is_accepted_and_processed(client: TestClient) -> None:
     assert client.post("/responses", json={**BODY, "content": "Different words."}).status_code == 409
 
 
+def test_the_same_response_id_for_another_prompt_is_a_conflict_not_a_duplicate(client: TestClient) -> None:
+    first = client.post("/responses", json=BODY)
+    assert first.status_code == 202
+    client.app.state.intake.wait()  # type: ignore[attr-defined]
+    assert client.post("/responses", json={**BODY, "promptId": "p-2"}).status_code == 409
+    assert client.post("/responses", json={k: v for k, v in BODY.items() if k != "promptId"}).status_code == 409
+    assert client.post("/responses", json=BODY).json()["executionArn"] == first.json()["executionArn"]
+
+
 def test_a_response_id_is_generated_when_absent(client: TestClient) -> None:
     body = {k: v for k, v in BODY.items() if k != "responseId"}
     data = client.post("/responses", json=body).json()
