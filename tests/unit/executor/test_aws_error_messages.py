@@ -159,6 +159,24 @@ def test_a_result_path_failure_does_not_quote_the_input() -> None:
     assert "words of a family" not in (execution.cause or "")
 
 
+# ---- Parallel ----
+
+
+def test_a_failed_branch_fails_the_parallel_with_its_own_error() -> None:
+    # LocalStack (BranchesDecl): the Parallel state fails with the failed branch's error and cause, not with
+    # the spec's generic States.BranchFailed, and a Catch on the Parallel matches that error.
+    branch = {"StartAt": "Boom", "States": {"Boom": {"Type": "Fail", "Error": "Oops", "Cause": "it broke"}}}
+    ok = {"StartAt": "Fine", "States": {"Fine": {"Type": "Pass", "End": True}}}
+    both = {"Type": "Parallel", "Branches": [ok, branch]}
+    failed = run(chain(("Both", both)), {})
+    assert (failed.error, failed.cause) == ("Oops", "it broke")
+    caught = run(
+        chain(("Both", {**both, "Catch": [{"ErrorEquals": ["Oops"], "Next": "Caught"}]}), ("Caught", {"Type": "Pass"})),
+        {},
+    )
+    assert caught.output == {"Error": "Oops", "Cause": "it broke"}
+
+
 # ---- Map ----
 
 
