@@ -29,14 +29,16 @@ RESULTS = Path(__file__).resolve().parent / "results"
 DURATIONS = RESULTS / "stage_durations.json"
 
 
-def measure(runner: Any, clock: runs.StageClock, payload: dict[str, Any]) -> tuple[float, float, dict[str, float]]:
-    """Wall seconds, seconds outside every stage, and seconds inside each stage of one execution."""
+def measure(runner: Any, clock: runs.StageClock, payload: dict[str, Any]) -> tuple[float, float, dict[str, float], int]:
+    """Wall seconds, seconds outside every stage, seconds inside each stage, and state transitions of one
+    execution."""
     clock.calls.clear()
-    _execution, wall = runs.run_one(runner, payload)
+    execution, wall = runs.run_one(runner, payload)
     per_stage: dict[str, float] = defaultdict(float)
     for stage, start, end in clock.calls:
         per_stage[stage] += end - start
-    return wall, wall - runs.covered([(start, end) for _, start, end in clock.calls]), dict(per_stage)
+    around = wall - runs.covered([(start, end) for _, start, end in clock.calls])
+    return wall, around, dict(per_stage), runs.transitions(execution)
 
 
 def main() -> None:
@@ -51,6 +53,7 @@ def main() -> None:
 
     walls: dict[tuple[str, str], list[float]] = defaultdict(list)
     outside: dict[str, list[float]] = defaultdict(list)
+    transitions: dict[tuple[str, str], int] = {}
     stage_seconds: dict[str, list[float]] = defaultdict(list)
     with runs.local_runner(**runs.simulated_providers(latencies)) as runner:
         clock = runs.StageClock()
@@ -72,7 +75,7 @@ def main() -> None:
                     payload = (
                         runs.with_id(text, response_id) if medium == "text" else runs.audio_input(runner, response_id)
                     )
-                    wall, around, per_stage = measure(runner, clock, payload)
+                    wall, around, per_stage, transitions[(shape, medium)] = measure(runner, clock, payload)
                     walls[(shape, medium)].append(wall)
                     outside[medium].append(around / wall)
                     if shape.startswith("parallel"):
@@ -88,6 +91,8 @@ def main() -> None:
     print(f"{'ratio linear / parallel':<34} {ratios[0]:8.2f} {ratios[1]:8.2f}")
     print(f"({args.repeat} run(s) of each, median; the ratio's ceiling here is set by the latencies: the Parallel")
     print(" saves the two shorter of embed/tag/wisdom; story and quotes stay in sequence as their data requires)")
+    counted = ", ".join(f"{shape} {medium} {n}" for (shape, medium), n in transitions.items())
+    print(f"state transitions per execution (from the history; bench/cost_model.py counts the same): {counted}")
     shares = ", ".join(f"{m} {statistics.median(v):.2%}" for m, v in outside.items())
     print(f"outside the stages (orchestration), median share of wall time: {shares}")
 
