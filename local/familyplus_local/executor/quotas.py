@@ -34,11 +34,10 @@ def check_payload(value: Any, source: str) -> Any:
     return value
 
 
-def check_variables(values: Mapping[str, Any], held: int, state: str) -> int:
-    """The bytes the execution holds in variables once `values` are assigned (`held`: before, not counting the
-    ones being replaced); States.DataLimitExceeded when one variable or the Assign passes 256 KiB, or the
-    execution 10 MiB."""
-    sizes = {name: payload_size(value) for name, value in values.items()}
+def check_variables(sizes: Mapping[str, int], held: int, state: str) -> int:
+    """The bytes the execution holds in variables once the variables of one Assign (`sizes`: their bytes, by
+    name) are written (`held`: before, not counting the ones being replaced); States.DataLimitExceeded when one
+    variable or the Assign passes 256 KiB, or the execution 10 MiB."""
     too_big = next((name for name, size in sizes.items() if size > MAX_VARIABLE_BYTES), None)
     if too_big is not None or sum(sizes.values()) > MAX_VARIABLE_BYTES:
         what = f"the variable '{too_big}'" if too_big is not None else "the variables of its Assign"

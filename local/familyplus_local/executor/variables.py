@@ -84,11 +84,12 @@ class Scope:
                     f"An error occurred while executing the state '{state}'. The variable '{name}' belongs to an "
                     "outer scope and cannot be assigned from inside a Parallel branch or Map iteration.",
                 )
+        sizes = {name: payload_size(value) for name, value in values.items()}
         with self._lock:
             kept = sum(size for name, size in self._sizes.items() if name not in values)
-            check_variables(values, self._outer_bytes() + kept, state)
+            check_variables(sizes, self._outer_bytes() + kept, state)
             self._values.update(values)
-            self._sizes.update({name: payload_size(value) for name, value in values.items()})
+            self._sizes.update(sizes)
 
     def _outer_bytes(self) -> int:
         """Bytes held by the enclosing scopes: with this scope's own, what the execution holds in the variables
