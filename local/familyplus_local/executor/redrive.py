@@ -120,6 +120,7 @@ def resume_variables(execution: Execution) -> dict[str, Any]:
 
 MAP_RUN_STARTS = ("MapRunStarted", "MapRunRedriven")
 _MAP_RUN_ENDS = ("MapRunSucceeded", "MapRunFailed", "MapRunAborted")
+_NEW_MAP_RUN = ("States.DataLimitExceeded", "States.Runtime")
 
 
 @dataclass
@@ -208,7 +209,8 @@ def _past_map_run(history: list[HistoryEvent], state_name: str) -> PastMapRun | 
     end = _end(history, starts[-1], state_name)
     # Guide ("Redriving Map Runs"): "A new Map Run is started and the existing Map Run isn't redriven" when it
     # failed with States.DataLimitExceeded or States.Runtime.
-    if arn is None or (end is not None and end.error in ("States.DataLimitExceeded", "States.Runtime")):
+    # A map run that succeeded (the Map failed after it, or an earlier pass of a loop ran it) is not redriven.
+    if arn is None or (end is not None and (end.type == "MapRunSucceeded" or end.error in _NEW_MAP_RUN)):
         return None
     runs = [i for i in starts if _map_run_arn(history[i]) == arn]
     past = PastMapRun(arn, len(runs) - 1)

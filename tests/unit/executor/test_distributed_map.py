@@ -639,3 +639,15 @@ def test_a_map_run_failed_by_a_runtime_error_is_started_anew() -> None:
     assert redriven.error == "States.Runtime"  # the same input fails the same way, in a new map run
     assert len(redriven.events("MapRunStarted")) == 2
     assert redriven.events("MapRunRedriven") == []
+
+
+def test_a_map_run_that_succeeded_is_not_redriven() -> None:
+    # Guide ("Redriving Map Runs"): redrive restarts the unsuccessful child workflow executions of a Map Run;
+    # when the map run succeeded and the Map state failed after it, the redriven Map starts a new map run.
+    definition = dmap(ItemsPath="$.items", OutputPath="$.missing")
+    failed = run(definition, {"items": [1]}, invoke=failing())
+    assert (failed.error, len(failed.events("MapRunSucceeded"))) == ("States.Runtime", 1)
+    again = failing()
+    redriven = redrive_execution(definition, failed, invoke=again, clock=VirtualClock(START))
+    assert (len(redriven.events("MapRunStarted")), redriven.events("MapRunRedriven")) == (2, [])
+    assert again.payloads("work") == [1]
