@@ -166,6 +166,7 @@ def redrive(
     since: Since = None,
     workflow: Annotated[str | None, typer.Option(help="Bulk, local: only this workflow.")] = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Bulk: list the matches, change nothing.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Bulk: print the matches and outcomes as JSON.")] = False,
     aws: Aws = False,
     state_machine_arn: StateMachineArn = None,
     verbose: Verbose = False,
@@ -175,8 +176,8 @@ def redrive(
     Only FAILED, ABORTED or TIMED_OUT executions started in the last 14 days can be redriven (AWS Step
     Functions rules for Standard workflows; the local executor applies the same rules)."""
     if execution_id is not None:
-        if status or since or dry_run:
-            raise common.fail("give an execution ID or bulk options (--status/--since/--dry-run), not both")
+        if status or since or dry_run or as_json:
+            raise common.fail("give an execution ID or bulk options (--status/--since/--dry-run/--json), not both")
         _redrive_one(common.executions_backend(aws, state_machine_arn, verbose), execution_id, verbose)
         return
     if status is None:
@@ -194,6 +195,9 @@ def redrive(
     rows = backend.list_executions(status=status, since=started_after, workflow=workflow, limit=10_000)
     matching = [r for r in rows if redrive_refusal(r.status, r.start, now) is None]
     skipped = [r for r in rows if redrive_refusal(r.status, r.start, now) is not None]
+    if as_json:
+        _bulk_redrive_json(backend, matching, skipped, dry_run=dry_run)
+        return
     console.print(f"[dim]{REDRIVE_RULE}[/]")
     if skipped:
         console.print(f"[yellow]{len(skipped)} older than 14 days skipped[/] ({', '.join(r.name for r in skipped)})")
@@ -218,6 +222,53 @@ def redrive(
     if still_failing:
         console.print(f"[bold red]{still_failing} of {len(matching)} did not succeed[/]")
         raise typer.Exit(code=1)
+
+
+def _bulk_redrive_json(
+    backend: ExecutionsBackend, matching: list[ExecutionSummary], skipped: list[ExecutionSummary], *, dry_run: bool
+) -> None:
+    """The bulk redrive for scripts: what matched, what the 14-day window skipped and, unless a dry run, each
+    redrive's outcome (`status` None: accepted, running on in Step Functions). Exit 1 when any did not succeed."""
+    outcomes: list[dict[str, object]] = []
+    for row in [] if dry_run else matching:
+        try:
+            redriven = backend.redrive(row.arn)
+        except RedriveRefusedError as exc:
+            outcomes.append({"name": row.name, "executionArn": row.arn, "redriven": False, "reason": str(exc)})
+            continue
+        ended = redriven.execution
+        outcomes.append(
+            {
+                "name": row.name,
+                "executionArn": redriven.arn,
+                "redriven": True,
+                "redriveDate": redriven.date.isoformat(),
+                "status": ended.status if ended else None,
+                "error": ended.error if ended else None,
+            }
+        )
+    print_json(
+        {
+            "rule": REDRIVE_RULE,
+            "dryRun": dry_run,
+            "matching": [_summary_json(r) for r in matching],
+            "skipped": [_summary_json(r) for r in skipped],
+            "results": outcomes,
+        }
+    )
+    if any(not o["redriven"] or o.get("status") not in (None, "SUCCEEDED") for o in outcomes):
+        raise typer.Exit(code=1)
+
+
+def _summary_json(row: ExecutionSummary) -> dict[str, object]:
+    return {
+        "executionArn": row.arn,
+        "name": row.name,
+        "workflow": row.workflow,
+        "status": row.status,
+        "startDate": row.start.isoformat(),
+        "redriveCount": row.redrive_count,
+    }
 
 
 def _redrive_one(backend: ExecutionsBackend, execution_id: str, verbose: bool) -> None:

@@ -107,10 +107,21 @@ def test_bulk_redrive_dry_run_lists_exactly_the_failed_then_redrives_them(
     assert "would redrive 2" in dry.output
     assert "response-bad1" in dry.output and "response-bad2" in dry.output and "response-ok1" not in dry.output
     assert runner.executions.get("response-bad1").status == "FAILED"  # dry run changed nothing
+    as_json = cli.invoke(app, ["redrive", "--status", "FAILED", "--since", "1h", "--dry-run", "--json"])
+    assert as_json.exit_code == 0, as_json.output
+    planned = json.loads(as_json.output)
+    assert planned["dryRun"] is True and planned["results"] == [] and planned["skipped"] == []
+    assert sorted(m["name"] for m in planned["matching"]) == ["response-bad1", "response-bad2"]
+    assert {m["status"] for m in planned["matching"]} == {"FAILED"}
 
     tagger.broken = False  # the fault is cleared
-    done = cli.invoke(app, ["redrive", "--status", "FAILED", "--since", "1h"])
+    done = cli.invoke(app, ["redrive", "--status", "FAILED", "--since", "1h", "--json"])
     assert done.exit_code == 0, done.output
+    outcomes = {r["name"]: r for r in json.loads(done.output)["results"]}
+    assert {name: (r["redriven"], r["status"]) for name, r in outcomes.items()} == {
+        "response-bad1": (True, "SUCCEEDED"),
+        "response-bad2": (True, "SUCCEEDED"),
+    }
     for rid in ("bad1", "bad2"):
         ex = runner.executions.get(f"response-{rid}")
         assert (ex.status, ex.redrive_count) == ("SUCCEEDED", 1)
