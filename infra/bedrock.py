@@ -28,10 +28,10 @@ def grant_invoke(grantee: iam.IGrantable, model_id: str, scope: Construct) -> No
     """Allow invoking `model_id` only; `scope` (the grantee's construct) carries the nag acknowledgement
     for an inference profile's region wildcard."""
     resources, routed = model_resources(model_id)
+    # Converse is authorized as bedrock:InvokeModel; nothing streams (ConverseStream would need
+    # InvokeModelWithResponseStream).
     grantee.grant_principal.add_to_principal_policy(
-        iam.PolicyStatement(
-            actions=["bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream"], resources=resources
-        )
+        iam.PolicyStatement(actions=["bedrock:InvokeModel"], resources=resources)
     )
     if routed is None:
         return

@@ -100,9 +100,11 @@ class Storage(Construct):
     # --- least-privilege grants (explicit actions: no wildcards) -------------------------------------
 
     def grant_secret_read(self, grantee: iam.IGrantable) -> None:
+        """GetSecretValue only: Powertools' `get_secret` makes no other call (CDK's `grantRead` would add
+        DescribeSecret, which nothing here needs)."""
         grantee.grant_principal.add_to_principal_policy(
             iam.PolicyStatement(
-                actions=["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"],
+                actions=["secretsmanager:GetSecretValue"],
                 resources=[self.secret.secret_arn],
             )
         )

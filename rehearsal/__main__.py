@@ -61,6 +61,8 @@ def main(argv: list[str] | None = None) -> int:
                 status, detail = "FAILED", str(exc).splitlines()[0][:300]
             except TaskError as exc:  # a function invoked directly (a schedule target) failed
                 status, detail = "FAILED", f"{exc.error}: {str(exc.cause)[:300]}"
+            except Exception as exc:  # a scenario's own step broke: its name and type, and the others still run
+                status, detail = "FAILED", f"{type(exc).__name__}: {str(exc).splitlines()[0][:300] if str(exc) else ''}"
             results.append(reporting.ScenarioResult(name, status, time.monotonic() - began, detail))
             print(f"rehearsal: {name}: {status} ({time.monotonic() - began:.1f} s) {detail}", file=sys.stderr)
         report = reporting.build(stack, results)

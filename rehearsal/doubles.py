@@ -11,7 +11,8 @@
   answer is a `toolUse` whose input is built from the request's tool JSON schema, and the answer is validated
   against the model's output shape before it is sent.
 
-`Faults` makes the next N calls of a double answer 429, 500, time out, or send a malformed body.
+`Faults` makes the next N calls of a double answer 429, 500, time out, send a malformed body, or hold until
+released.
 """
 
 from __future__ import annotations
@@ -28,6 +29,8 @@ from typing import Any
 
 import numpy as np
 
+HOLD_S = 120.0
+
 
 class DoubleError(ValueError):
     """What a double refused (shape, header, auth): recorded and answered as the provider would (4xx)."""
@@ -39,6 +42,10 @@ class Faults:
 
     pending: dict[str, list[int | str]] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    #: "hold": the call waits (at most HOLD_S) until `released` is set, then is answered as usual; `holding`
+    #: is set once a call waits, so a scenario can act while an execution is known to be mid-task.
+    holding: threading.Event = field(default_factory=threading.Event)
+    released: threading.Event = field(default_factory=threading.Event)
 
     def queue(self, double: str, fault: int | str, *, times: int = 1) -> None:
         with self.lock:
@@ -294,6 +301,10 @@ def serve_json(handler: Any, faults: Faults, name: str, exchanges: list[Exchange
             headers = {k.lower(): v for k, v in self.headers.items()}
             fault = faults.take(name)
             data: bytes
+            if fault == "hold":
+                faults.holding.set()
+                faults.released.wait(HOLD_S)
+                fault = None
             if fault == "timeout":
                 time.sleep(120)
             if fault == "malformed":

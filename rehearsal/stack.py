@@ -3,18 +3,15 @@
 `RehearsedStack` is the composition root: it reads `cdk.out`, deploys the template's resources into moto,
 starts the providers' doubles and the Supabase gateway over a native PostgreSQL, and runs the template's
 state machines on the local executor, whose `invoke` hook starts (or reuses) each function's Lambda-like
-process by the function name the definition names, with `lambda:invoke` semantics. A Step Functions JSON
-protocol endpoint (StartExecution, DescribeExecution) is served through the same front door, so
-`familyplus.client.start_processing` runs unchanged with a boto3 client whose `endpoint_url` is the rehearsal.
+process by the function name the definition names, with `lambda:invoke` semantics. The Step Functions
+JSON-protocol endpoint (`states_api`) is served through the same front door.
 """
 
 from __future__ import annotations
 
 import json
 import threading
-import time
 from contextlib import ExitStack
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +22,7 @@ from rehearsal.environment import InvokeResult, Pool
 from rehearsal.postgres import NativePostgres
 from rehearsal.postgrest_gateway import serve_gateway
 from rehearsal.sandbox import LambdaRoot
+from rehearsal.states_api import RunningExecution, StatesApi
 from rehearsal.template import Deployment, read_deployment
 
 SUPABASE_KEY = "sb_secret_rehearsal-service-role"
@@ -32,18 +30,6 @@ OPENAI_KEY = "sk-rehearsal-openai"
 CARTESIA_KEY = "sk_car_rehearsal"
 TWILIO_SID = "AC" + "0" * 32
 TWILIO_TOKEN = "rehearsal-twilio-token"
-
-
-@dataclass
-class RunningExecution:
-    arn: str
-    name: str
-    machine: str
-    input: Any
-    thread: threading.Thread | None = None
-    execution: Execution | None = None
-    started: float = field(default_factory=time.time)
-    error: str | None = None
 
 
 class RehearsedStack:
@@ -63,7 +49,7 @@ class RehearsedStack:
         cartesia = serve_json(self.doubles.cartesia_routes, self.faults, "cartesia", exchanges)
         self.cartesia_url = self._exit.enter_context(cartesia)
         self.twilio_url = self._exit.enter_context(serve_json(self.doubles.twilio, self.faults, "twilio", exchanges))
-        self.aws = EmulatedAws(self.deployment, {"bedrock": self.doubles.bedrock, "states": self._states})
+        self.aws = EmulatedAws(self.deployment, {"bedrock": self.doubles.bedrock, "states": StatesApi(self).handle})
         self._exit.callback(self.aws.close)
         secret = {
             "SUPABASE_URL": self.gateway_url,
@@ -143,16 +129,19 @@ class RehearsedStack:
 
     # --- state machines ----------------------------------------------------------------------------
 
-    def run(self, machine: str, data: Any, *, name: str) -> Execution:
-        definition = self.deployment.state_machines[machine].definition
+    def run(self, running: RunningExecution) -> Execution:
+        definition = self.deployment.state_machines[running.machine].definition
         return run_state_machine(
             definition,
-            data,
-            invoke=self._invoker(machine),
-            start_execution=self._child_starter(machine),
-            name=name,
-            state_machine_name=machine,
+            running.input,
+            invoke=self._invoker(running.machine),
+            start_execution=self._child_starter(running.machine),
+            objects=MachineObjects(self, running.machine),
+            name=running.name,
+            state_machine_name=running.machine,
+            listener=running.live.append,
             max_workers=4,
+            stop=running.stop,
         )
 
     def _child_starter(self, parent: str) -> Any:
@@ -188,7 +177,7 @@ class RehearsedStack:
 
         def drive() -> None:
             try:
-                running.execution = self.run(machine, data, name=name)
+                running.execution = self.run(running)
             except Exception as exc:  # reported as the execution's failure, never lost in a thread
                 running.error = f"{type(exc).__name__}: {exc}"
 
@@ -197,78 +186,12 @@ class RehearsedStack:
         running.thread.start()
         return running
 
-    def _states(
-        self, method: str, path: str, headers: dict[str, str], body: bytes
-    ) -> tuple[int, dict[str, str], bytes]:
-        operation = headers.get("x-amz-target", "").rsplit(".", 1)[-1]
-        request = json.loads(body or b"{}")
-        out: dict[str, Any]
-        if operation == "StartExecution":
-            machine_arn = request["stateMachineArn"]
-            if machine_arn.rsplit(":", 1)[-1] not in self.deployment.state_machines:
-                return _states_error("StateMachineDoesNotExist", f"State Machine Does Not Exist: '{machine_arn}'")
-            name = request.get("name") or f"exec-{len(self.executions) + 1}"
-            arn = machine_arn.replace(":stateMachine:", ":execution:") + ":" + name
-            existing = self.executions.get(arn)
-            data = json.loads(request.get("input") or "{}")
-            if existing is not None:
-                running = existing.execution is None and existing.error is None
-                if not (running and existing.input == data):
-                    return _states_error("ExecutionAlreadyExists", f"Execution Already Exists: '{arn}'")
-            else:
-                self.start(machine_arn, name, data)
-            out = {"executionArn": arn, "startDate": self.executions[arn].started}
-        elif operation == "RedriveExecution":
-            found = self.executions.get(request.get("executionArn", ""))
-            if found is None:
-                return _states_error(
-                    "ExecutionDoesNotExist", f"Execution Does Not Exist: '{request.get('executionArn')}'"
-                )
-            if found.execution is None or found.execution.status not in ("FAILED", "TIMED_OUT", "ABORTED"):
-                return _states_error("ExecutionNotRedrivable", f"Execution is not redrivable: '{found.arn}'")
-            self.redrive(found)
-            out = {"redriveDate": time.time()}
-        elif operation == "ListExecutions":
-            machine = request.get("stateMachineArn", "")
-            rows = [
-                describe(e)
-                for e in self.executions.values()
-                if e.arn.startswith(machine.replace(":stateMachine:", ":execution:") + ":")
-            ]
-            if request.get("statusFilter"):
-                rows = [r for r in rows if r["status"] == request["statusFilter"]]
-            keep = ("executionArn", "stateMachineArn", "name", "status", "startDate", "stopDate", "redriveCount")
-            out = {"executions": [{k: r[k] for k in keep if k in r} for r in reversed(rows)]}
-        elif operation == "DescribeStateMachine":
-            name = request.get("stateMachineArn", "").rsplit(":", 1)[-1]
-            if name not in self.deployment.state_machines:
-                return _states_error("StateMachineDoesNotExist", f"State Machine Does Not Exist: '{name}'")
-            machine_def = self.deployment.state_machines[name]
-            out = {
-                "stateMachineArn": machine_def.arn,
-                "name": name,
-                "status": "ACTIVE",
-                "type": "STANDARD",
-                "definition": json.dumps(machine_def.definition),
-                "roleArn": self.deployment.roles[machine_def.role].arn,
-                "creationDate": 0,
-            }
-        elif operation == "DescribeExecution":
-            found = self.executions.get(request.get("executionArn", ""))
-            if found is None:
-                return _states_error(
-                    "ExecutionDoesNotExist", f"Execution Does Not Exist: '{request.get('executionArn')}'"
-                )
-            out = describe(found)
-        else:
-            return _states_error("UnknownOperationException", f"the rehearsal does not serve {operation}")
-        return 200, {"Content-Type": "application/x-amz-json-1.0"}, json.dumps(out).encode()
-
     def redrive(self, running: RunningExecution) -> None:
         """RedriveExecution: the failed execution resumes in place on the executor (same ARN, history kept)."""
         assert running.execution is not None
         execution = running.execution
         definition = self.deployment.state_machines[running.machine].definition
+        running.stop, running.stopped_at, running.error = threading.Event(), None, None
 
         def drive() -> None:
             try:
@@ -277,7 +200,9 @@ class RehearsedStack:
                     execution,
                     invoke=self._invoker(running.machine),
                     start_execution=self._child_starter(running.machine),
+                    objects=MachineObjects(self, running.machine),
                     max_workers=4,
+                    stop=running.stop,
                 )
             except Exception as exc:  # reported as the execution's failure, never lost in a thread
                 running.error = f"{type(exc).__name__}: {exc}"
@@ -295,32 +220,18 @@ class RehearsedStack:
         self._exit.close()
 
 
-def describe(found: RunningExecution) -> dict[str, Any]:
-    execution = found.execution
-    status = "FAILED" if found.error else execution.status if execution else "RUNNING"
-    out: dict[str, Any] = {
-        "executionArn": found.arn,
-        "stateMachineArn": found.arn.replace(":execution:", ":stateMachine:").rsplit(":", 1)[0],
-        "name": found.name,
-        "status": status,
-        "startDate": found.started,
-        "input": json.dumps(found.input),
-        "redriveCount": execution.redrive_count if execution else 0,
-    }
-    if execution is not None and execution.stop_date is not None:
-        out["stopDate"] = execution.stop_date.timestamp()
-    if execution is not None and execution.output is not None:
-        out["output"] = json.dumps(execution.output)
-    if execution is not None and execution.error:
-        out["error"], out["cause"] = execution.error, execution.cause or ""
-    if found.error:
-        out["error"], out["cause"] = "Rehearsal.ExecutorError", found.error
-    return out
+class MachineObjects:
+    """A distributed Map's ItemReader / ResultWriter objects in the emulated bucket, each read or write
+    checked against the state machine's own role (`s3:GetObject` / `s3:PutObject` on the object)."""
 
+    def __init__(self, stack: RehearsedStack, machine: str) -> None:
+        self.stack, self.machine = stack, machine
 
-def _states_error(code: str, message: str) -> tuple[int, dict[str, str], bytes]:
-    return (
-        400,
-        {"Content-Type": "application/x-amz-json-1.0"},
-        json.dumps({"__type": code, "message": message}).encode(),
-    )
+    def get_object(self, bucket: str, key: str) -> bytes:
+        self.stack._check_machine(self.machine, "s3:GetObject", f"arn:aws:s3:::{bucket}/{key}")
+        body: bytes = self.stack.aws.client("s3").get_object(Bucket=bucket, Key=key)["Body"].read()
+        return body
+
+    def put_object(self, bucket: str, key: str, data: bytes) -> None:
+        self.stack._check_machine(self.machine, "s3:PutObject", f"arn:aws:s3:::{bucket}/{key}")
+        self.stack.aws.client("s3").put_object(Bucket=bucket, Key=key, Body=data)
