@@ -56,7 +56,7 @@ class Stack:
 
     def __init__(self, invoke: Any) -> None:
         role = Role("R", "flow-role", {}, {})
-        self.deployment = SimpleNamespace(
+        self.deployment: Any = SimpleNamespace(
             state_machines={MACHINE: StateMachine("M", MACHINE, DEFINITION, "R")}, roles={"R": role}
         )
         self.executions: dict[str, RunningExecution] = {}
