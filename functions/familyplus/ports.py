@@ -10,7 +10,7 @@ from datetime import date
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
-from familyplus.models.audio import AudioChunk, AudioInfo, Loudness, Transcript
+from familyplus.models.audio import AudioChunk, AudioInfo, JoinedAudio, Loudness, Transcript
 from familyplus.models.base import ResponseStatus
 from familyplus.models.podcast import NoticeStatus, PodcastScript
 from familyplus.models.quotes import DeliveryStatus, Family, QuoteCandidate, QuoteDelivery
@@ -109,7 +109,7 @@ class Speech(Protocol):
 
 
 class Audio(Protocol):
-    """Audio files: probe, convert, split, join, normalise, encode, measure.
+    """Audio files: probe, convert, split, join, encode (with gain and limiter), measure.
 
     Unreadable, empty, truncated or non-audio input raises `PermanentError` saying which."""
 
@@ -122,9 +122,13 @@ class Audio(Protocol):
         """Cut `src` into the `plan`'s (offset, length) pieces (seconds), each a 16 kHz mono WAV in `dst_dir`."""
         ...
 
-    def concat(self, paths: Sequence[Path], dst: Path, *, crossfade_seconds: float) -> AudioInfo: ...
-    def loudnorm(self, src: Path, dst: Path, *, target_lufs: float = -16.0, true_peak_db: float = -1.5) -> Loudness:
-        """Normalise to `target_lufs` integrated loudness; returns the loudness of `dst`."""
+    def concat(self, paths: Sequence[Path], dst: Path, *, crossfade_seconds: float) -> JoinedAudio:
+        """Join `paths` (crossfaded) into one 44.1 kHz mono PCM WAV, measuring its loudness in the same pass."""
+        ...
+
+    def limited_loudness(self, src: Path, *, gain_db: float, limit_db: float) -> float:
+        """The integrated loudness (LUFS) `src` would have after `gain_db` and a peak limiter at `limit_db` dBFS;
+        nothing is written."""
         ...
 
     def encode_mp3(
@@ -136,11 +140,17 @@ class Audio(Protocol):
         bitrate_kbps: int = 128,
         sample_rate: int = 44100,
         gain_db: float = 0.0,
+        limit_db: float | None = None,
+        trim_db: float = 0.0,
     ) -> AudioInfo:
-        """MP3 with an ID3 title tag; `gain_db` corrects the small loudness shift lossy encoding causes."""
+        """Mono MP3 with an ID3 title tag, in one pass: `gain_db`, then (if `limit_db`) a look-ahead limiter at
+        `limit_db` dBFS, then `trim_db` to offset the small level loss of lossy encoding."""
         ...
 
-    def measure_loudness(self, path: Path) -> Loudness: ...
+    def measure_loudness(self, path: Path, *, true_peak: bool = True) -> Loudness:
+        """EBU R128 loudness; mono counts as played on two speakers (dual mono). `true_peak=False` reads the
+        sample peak instead of the 4x-oversampled true peak, which costs more than the loudness itself."""
+        ...
 
 
 class MediaStore(Protocol):

@@ -57,6 +57,13 @@ class Loudness(Value):
     true_peak_dbtp: float
 
 
+class JoinedAudio(Value):
+    """What `Audio.concat` wrote, and its loudness, measured while it was written (sample peak, not true peak)."""
+
+    info: AudioInfo
+    loudness: Loudness
+
+
 # --- wire events ----------------------------------------------------------------------------------
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import subprocess
 import wave
 from pathlib import Path
 
@@ -50,10 +51,50 @@ def test_concat_crossfades_shorten_by_the_fade_only(audio: FfmpegAudio, espeak: 
     ]
     lengths = [audio.probe(p).duration for p in parts]
     joined = audio.concat(parts, tmp_path / "joined.wav", crossfade_seconds=0.2)
-    assert joined.duration == pytest.approx(sum(lengths) - 2 * 0.2, abs=0.02)
-    assert (joined.sample_rate, joined.channels) == (44100, 2)
+    assert joined.info.duration == pytest.approx(sum(lengths) - 2 * 0.2, abs=0.02)
+    assert (joined.info.sample_rate, joined.info.channels) == (44100, 1)
     plain = audio.concat(parts, tmp_path / "plain.wav", crossfade_seconds=0.0)
-    assert plain.duration == pytest.approx(sum(lengths), abs=0.02)
+    assert plain.info.duration == pytest.approx(sum(lengths), abs=0.02)
+
+
+def test_concat_measures_what_it_writes(audio: FfmpegAudio, espeak: EspeakSpeech, tmp_path: Path) -> None:
+    parts = [
+        espeak.synthesize("Once upon a time, there was a bakery on Main Street.", voice=v, dst=tmp_path / f"{v}.wav")
+        for v in ("host", "narrator")
+    ]
+    joined = audio.concat(parts, tmp_path / "joined.wav", crossfade_seconds=0.2)
+    again = audio.measure_loudness(tmp_path / "joined.wav", true_peak=False)
+    assert joined.loudness.integrated_lufs == pytest.approx(again.integrated_lufs, abs=0.05)
+    assert joined.loudness.true_peak_dbtp == pytest.approx(again.true_peak_dbtp, abs=0.05)
+    assert -40 < again.integrated_lufs < -10
+
+
+def test_mono_is_measured_as_heard_from_two_speakers(audio: FfmpegAudio, tmp_path: Path) -> None:
+    """A mono file and its two-channel copy (each channel the mono signal) sound alike: one loudness."""
+    tone = tmp_path / "tone.wav"
+    stereo = tmp_path / "stereo.wav"
+    tone_source = ["-f", "lavfi", "-i", "sine=frequency=1000:sample_rate=44100:duration=5"]
+    subprocess.run([audio.ffmpeg, "-v", "error", "-y", *tone_source, str(tone)], check=True)
+    subprocess.run(
+        [audio.ffmpeg, "-v", "error", "-y", "-i", str(tone), "-af", "pan=stereo|c0=c0|c1=c0", str(stereo)], check=True
+    )
+    mono, two = audio.measure_loudness(tone), audio.measure_loudness(stereo)
+    assert mono.integrated_lufs == pytest.approx(two.integrated_lufs, abs=0.1)
+
+
+def test_limited_loudness_is_that_of_the_encoded_audio(
+    audio: FfmpegAudio, espeak: EspeakSpeech, tmp_path: Path
+) -> None:
+    speech = espeak.synthesize("A loud voice, very close to the microphone.", voice="host", dst=tmp_path / "s.wav")
+    predicted = audio.limited_loudness(speech, gain_db=12.0, limit_db=-2.0)
+    unlimited = audio.measure_loudness(speech, true_peak=False).integrated_lufs + 12.0
+    assert predicted < unlimited - 0.5  # 12 dB pushes the peaks far over the ceiling: the limiter takes some
+    # Encoding losslessly-enough (320 kbit/s) with the same gain and limiter lands where predicted.
+    mp3 = audio.encode_mp3(speech, tmp_path / "s.mp3", title="t", bitrate_kbps=320, gain_db=12.0, limit_db=-2.0)
+    assert mp3.channels == 1
+    measured = audio.measure_loudness(tmp_path / "s.mp3")
+    assert measured.integrated_lufs == pytest.approx(predicted, abs=0.3)
+    assert measured.true_peak_dbtp <= -1.0
 
 
 def test_mp3_encoding_settings(audio: FfmpegAudio, tmp_path: Path) -> None:

@@ -14,7 +14,13 @@ from familyplus.adapters.local.sqlite_store import SqliteStore
 from familyplus.adapters.local.template_podcast_writer import TemplatePodcastWriter
 from familyplus.adapters.shared.ffmpeg_audio import FfmpegAudio
 from familyplus.errors import PermanentError
-from familyplus.models.podcast import AssemblePodcastEvent, PublishPodcastEvent, WritePodcastScriptEvent
+from familyplus.models.keys import podcast_segment_key
+from familyplus.models.podcast import (
+    AssemblePodcastEvent,
+    PublishPodcastEvent,
+    SynthesizeSegmentOutput,
+    WritePodcastScriptEvent,
+)
 from familyplus.models.response import Quote, ResponseRecord, StoryRecord
 from familyplus.stages import assemble_podcast, publish_podcast, synthesize_segment, write_podcast_script
 from tests.audio_support import AudioPorts
@@ -101,42 +107,53 @@ def test_missing_segment_is_refused_before_any_audio_work(ports: AudioPorts) -> 
     assert not (Path(ports.media.root) / "podcasts" / "story-r1" / "podcast.mp3").exists()
 
 
-def test_loudnorm_brings_quiet_and_loud_audio_to_target(
-    audio: FfmpegAudio, espeak: EspeakSpeech, tmp_path: Path
-) -> None:
-    speech = espeak.synthesize(
-        "A quiet voice, recorded far from the microphone.", voice="host", dst=tmp_path / "speech.wav"
-    )
-    for gain in (-25, 6):
-        source = tmp_path / f"gain{gain}.wav"
+def store_segments(
+    ports: AudioPorts, audio: FfmpegAudio, espeak: EspeakSpeech, tmp_path: Path, *, gain_db: float, filter_: str = ""
+) -> list[SynthesizeSegmentOutput]:
+    """Four eSpeak segments, `gain_db` louder (float WAV, so a loud one is not clipped), stored as a story's."""
+    segments = []
+    for index, text in enumerate([NARRATIVE[:120], NARRATIVE[120:240], NARRATIVE[240:], "Thanks for listening."]):
+        speech = espeak.synthesize(text, voice="host" if index % 2 else "narrator", dst=tmp_path / f"raw{index}.wav")
+        louder = tmp_path / f"seg{index}.wav"
+        chain = f"volume={gain_db}dB" + (f",{filter_}" if filter_ else "")
         subprocess.run(
-            [
-                audio.ffmpeg,
-                "-v",
-                "error",
-                "-y",
-                "-i",
-                str(speech),
-                "-af",
-                f"volume={gain}dB",
-                "-c:a",
-                "pcm_f32le",
-                str(source),
-            ],
+            [audio.ffmpeg, "-v", "error", "-y", "-i", str(speech), "-af", chain, "-c:a", "pcm_f32le", str(louder)],
             check=True,
         )
-        result = audio.loudnorm(source, tmp_path / f"norm{gain}.wav")
-        assert abs(result.integrated_lufs - -16.0) <= 0.5
-        assert audio.measure_loudness(tmp_path / f"norm{gain}.wav").integrated_lufs == pytest.approx(
-            result.integrated_lufs, abs=0.1
+        key = podcast_segment_key("story-r1", index)
+        ports.media.put(key, louder)
+        segments.append(
+            SynthesizeSegmentOutput(
+                story_id="story-r1", index=index, audio_key=key, seconds=audio.probe(louder).duration
+            )
         )
+    return segments
 
 
-def test_silence_cannot_be_normalised(audio: FfmpegAudio, tmp_path: Path) -> None:
-    silent = tmp_path / "silence.wav"
-    subprocess.run(
-        [audio.ffmpeg, "-v", "error", "-f", "lavfi", "-i", "anullsrc=r=44100:cl=mono", "-t", "3", str(silent)],
-        check=True,
+@pytest.mark.slow
+@pytest.mark.parametrize("gain_db", [-25.0, 0.0, 12.0])
+def test_quiet_and_loud_speech_lands_on_target_under_the_peak_ceiling(
+    ports: AudioPorts, audio: FfmpegAudio, espeak: EspeakSpeech, tmp_path: Path, gain_db: float
+) -> None:
+    segments = store_segments(ports, audio, espeak, tmp_path, gain_db=gain_db)
+    assembled = assemble_podcast.run(AssemblePodcastEvent(story_id="story-r1", segments=segments), ports)
+    mp3 = ports.media.get(assembled.podcast_key, tmp_path)
+    loudness = audio.measure_loudness(mp3)  # independently, with the true (oversampled) peak
+    print(
+        f"\ngain {gain_db:+.0f} dB: {loudness.integrated_lufs:.2f} LUFS, true peak {loudness.true_peak_dbtp:.2f} dBTP"
     )
+    assert abs(loudness.integrated_lufs - assemble_podcast.TARGET_LUFS) <= 0.5
+    assert assembled.loudness_lufs == pytest.approx(loudness.integrated_lufs, abs=0.1)
+    assert loudness.true_peak_dbtp <= assemble_podcast.TRUE_PEAK_DBTP + 0.5
+    total = sum(s.seconds for s in segments)
+    assert abs(assembled.seconds - total) / total < 0.05
+    assert audio.probe(mp3).channels == 1
+
+
+def test_silence_cannot_be_normalised(
+    ports: AudioPorts, audio: FfmpegAudio, espeak: EspeakSpeech, tmp_path: Path
+) -> None:
+    segments = store_segments(ports, audio, espeak, tmp_path, gain_db=0.0, filter_="volume=0")
     with pytest.raises(PermanentError, match="silent"):
-        audio.loudnorm(silent, tmp_path / "out.wav")
+        assemble_podcast.run(AssemblePodcastEvent(story_id="story-r1", segments=segments), ports)
+    assert not (Path(ports.media.root) / "podcasts" / "story-r1" / "podcast.mp3").exists()
