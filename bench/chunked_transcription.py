@@ -48,6 +48,7 @@ class Settings:
     audio_max_bytes: int = 2 * 1024**3
     audio_max_seconds: float = 4 * 3600.0
     transcribe_language: str | None = "en"
+    transcribe_max_concurrency: int = 4  # what prepare_audio hands the Map; the thread pool below plays the Map
 
 
 @dataclass
