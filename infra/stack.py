@@ -19,6 +19,7 @@ from constructs import Construct
 from familyplus.catalog import STAGES, WORKFLOWS, StageSpec, WorkflowSpec, pascal
 from infra import bedrock
 from infra.config import DeployConfig
+from infra.execution_ends import ExecutionEnds
 from infra.layers import Layers
 from infra.monitoring import Monitoring
 from infra.nag import acknowledge, wildcard_resource
@@ -123,6 +124,16 @@ class FamilyplusStack(Stack):
                 )
 
         self.monitoring = Monitoring(self, "Monitoring", config=config, state_machines=machines, functions=functions)
+        if ENTRY_WORKFLOW in machines and "mark_failed" in functions:
+            self.execution_ends = ExecutionEnds(
+                self,
+                "ExecutionEnds",
+                state_machines=machines,
+                topic=self.monitoring.topic,
+                topic_key=self.monitoring.key,
+                recorded={ENTRY_WORKFLOW: machines[ENTRY_WORKFLOW]},
+                mark_failed=functions["mark_failed"],
+            )
 
         if ENTRY_WORKFLOW in machines:
             self.backend_policy = self._backend_policy(config, machines[ENTRY_WORKFLOW])

@@ -233,3 +233,58 @@ def test_stages_may_invoke_only_the_configured_bedrock_model(synth: Synth) -> No
         assert f"inference-profile/{model}" in resources
         assert "foundation-model/anthropic.claude-haiku-4-5-20251001-v1:0" in resources
         assert resources.count("foundation-model/") == 1
+
+
+def _rule_for(synth: Synth, description_start: str) -> dict[str, Any]:
+    (rule,) = [
+        r["Properties"]
+        for r in synth.resources("AWS::Events::Rule").values()
+        if r["Properties"].get("Description", "").startswith(description_start)
+    ]
+    return rule
+
+
+def test_bad_execution_ends_reach_ops_by_id_and_process_response_ends_reach_mark_failed(synth: Synth) -> None:
+    machines = set(synth.resources("AWS::StepFunctions::StateMachine"))
+    (topic_id,) = synth.resources("AWS::SNS::Topic")
+
+    ops = _rule_for(synth, "Family+ executions that ended")
+    pattern = ops["EventPattern"]
+    assert pattern["source"] == ["aws.states"]
+    assert pattern["detail-type"] == ["Step Functions Execution Status Change"]
+    assert sorted(pattern["detail"]["status"]) == ["ABORTED", "FAILED", "TIMED_OUT"]
+    assert sorted(_ref_id(arn) for arn in pattern["detail"]["stateMachineArn"]) == sorted(machines)
+    (target,) = ops["Targets"]
+    assert target["Arn"] == {"Ref": topic_id}
+    message = json.dumps(target["InputTransformer"])
+    # ids and the error's name only: a cause or the input may quote a family's words
+    assert set(target["InputTransformer"]["InputPathsMap"].values()) == {
+        "$.detail.stateMachineArn",
+        "$.detail.executionArn",
+        "$.detail.status",
+        "$.detail.error",
+    }
+    assert "cause" not in message and "input" not in message.replace("InputPathsMap", "").replace("InputTemplate", "")
+
+    recorded = _rule_for(synth, "process_response ends no Catch saw")
+    assert [_ref_id(arn) for arn in recorded["EventPattern"]["detail"]["stateMachineArn"]] == [
+        lid
+        for lid, r in synth.resources("AWS::StepFunctions::StateMachine").items()
+        if r["Properties"]["StateMachineName"].endswith("-process-response")
+    ]
+    (target,) = recorded["Targets"]
+    mark_failed_id, _ = synth.function_for(next(s for s in synth.stages if s.name == "mark_failed"))
+    assert _ref_id(target["Arn"]) == mark_failed_id and "Input" not in target and "InputTransformer" not in target
+    assert target["RetryPolicy"]["MaximumEventAgeInSeconds"] == 24 * 3600
+    permissions = [
+        p["Properties"]
+        for p in synth.resources("AWS::Lambda::Permission").values()
+        if p["Properties"]["Principal"] == "events.amazonaws.com"
+    ]
+    assert [_ref_id(p["FunctionName"]) for p in permissions] == [mark_failed_id]
+
+    # the topic is encrypted with a customer key: EventBridge must be allowed to use it
+    topic_key_id = _ref_id(synth.resources("AWS::SNS::Topic")[topic_id]["Properties"]["KmsMasterKeyId"])
+    key_policy = synth.resources("AWS::KMS::Key")[topic_key_id]["Properties"]["KeyPolicy"]["Statement"]
+    services = [s.get("Principal", {}).get("Service", []) for s in key_policy if isinstance(s.get("Principal"), dict)]
+    assert any("events.amazonaws.com" in ([s] if isinstance(s, str) else s) for s in services), key_policy

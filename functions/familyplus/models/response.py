@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from typing import Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 
 from familyplus.models.base import MAX_TEXT_CHARS, Id, MediaType, Record, ResponseStatus, StoryId, WireModel
+from familyplus.models.keys import EXECUTION_PREFIX
 
 # --- workflow events -------------------------------------------------------------------------
 
@@ -54,12 +56,49 @@ class StoryEvent(WireModel):
     family_id: Id
 
 
+#: EventBridge's `detail-type` for an execution that changed status (started, succeeded, failed, …).
+STATUS_CHANGE = "Step Functions Execution Status Change"
+#: The error an execution that ended this way without one reports.
+_END_ERRORS = {"TIMED_OUT": "States.Timeout", "ABORTED": "States.Aborted"}
+
+
 class MarkFailedEvent(WireModel):
-    """MarkFailed gets the whole state input (which may be malformed) plus the caught error."""
+    """MarkFailed gets the whole state input (which may be malformed) plus the caught error — or, from the
+    EventBridge rule on executions that ended FAILED/TIMED_OUT/ABORTED, the status change (`uncaught`)."""
 
     input: dict[str, object] = Field(default_factory=dict)
     error: str = "States.Unknown"
     cause: str | None = None
+    #: The execution ended without its Catch leading here (States.Runtime, the execution timeout, a stop).
+    uncaught: bool = False
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_status_change(cls, data: object) -> object:
+        if isinstance(data, dict) and data.get("detail-type") == STATUS_CHANGE:
+            detail = data.get("detail")
+            return status_change_event(detail if isinstance(detail, dict) else {})
+        return data
+
+
+def status_change_event(detail: dict[str, object]) -> dict[str, object]:
+    """MarkFailed's event for an EventBridge status change. The response is read from the input when the
+    event carries it, else from the execution's name (`response-<id>`, which is all the backend starts)."""
+    found: object = None
+    raw = detail.get("input")
+    if isinstance(raw, str):
+        try:
+            found = json.loads(raw)
+        except ValueError:
+            found = None
+    ids = {k: v for k, v in found.items() if k in ("responseId", "familyId")} if isinstance(found, dict) else {}
+    name = detail.get("name")
+    if "responseId" not in ids and isinstance(name, str) and name.startswith(EXECUTION_PREFIX):
+        ids["responseId"] = name.removeprefix(EXECUTION_PREFIX)
+    status = str(detail.get("status") or "")
+    error = detail.get("error") or _END_ERRORS.get(status, "States.Runtime")
+    cause = detail.get("cause")
+    return {"input": ids, "error": error, "cause": cause if isinstance(cause, str) else None, "uncaught": True}
 
 
 class EmbedOutput(WireModel):

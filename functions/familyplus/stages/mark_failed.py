@@ -61,6 +61,10 @@ def run(event: MarkFailedEvent, ports: MarkFailedPorts) -> MarkFailedOutput:
     if response_id is not None:
         try:
             current = ports.store.get_response(response_id)
+            if event.uncaught and current.status != "processing":
+                # A status change arrives after the fact (best effort, maybe twice): when the Catch ran it has
+                # recorded the failure already, and a completed response is not this end's to change.
+                return MarkFailedOutput(response_id=response_id, stage=current.stage, error=event.error, reason=reason)
             if stage != REJECTED_AT:
                 ports.store.update_progress(response_id, status="failed", stage=stage or current.stage, error=detail)
             # else: input refused at intake for an id already stored (a malformed replay). That content was
