@@ -123,7 +123,8 @@ class Audio(Protocol):
         ...
 
     def concat(self, paths: Sequence[Path], dst: Path, *, crossfade_seconds: float) -> JoinedAudio:
-        """Join `paths` (crossfaded) into one 44.1 kHz mono PCM WAV, measuring its loudness in the same pass."""
+        """Join `paths` (crossfaded) into one mono PCM WAV at their highest rate (at most 44.1 kHz), measuring
+        its loudness in the same pass."""
         ...
 
     def limited_loudness(self, src: Path, *, gain_db: float, limit_db: float) -> float:

@@ -52,7 +52,27 @@ def test_concat_crossfades_shorten_by_the_fade_only(audio: FfmpegAudio, espeak: 
     lengths = [audio.probe(p).duration for p in parts]
     joined = audio.concat(parts, tmp_path / "joined.wav", crossfade_seconds=0.2)
     assert joined.info.duration == pytest.approx(sum(lengths) - 2 * 0.2, abs=0.02)
-    assert (joined.info.sample_rate, joined.info.channels) == (44100, 1)
+    assert (joined.info.sample_rate, joined.info.channels) == (espeak.sample_rate, 1)  # the segments' own rate
+    mp3 = audio.encode_mp3(parts[0], tmp_path / "p.mp3", title="t")  # 44.1 kHz: the highest rate wins
+    mixed = audio.concat([parts[1], tmp_path / "p.mp3"], tmp_path / "mixed.wav", crossfade_seconds=0.2)
+    assert (mixed.info.sample_rate, mp3.sample_rate) == (44100, 44100)
+
+
+def test_segments_at_the_podcast_rate_are_joined_whole(
+    audio: FfmpegAudio, espeak: EspeakSpeech, tmp_path: Path
+) -> None:
+    """Cloud TTS speaks at 44.1 kHz, the rate concat joins at: nothing resamples the segments on the way."""
+    parts = []
+    for i, text in enumerate(["Welcome back.", "Once upon a time, there was a bakery.", "Thanks for listening."]):
+        speech = espeak.synthesize(text, voice="host", dst=tmp_path / f"raw{i}.wav")
+        parts.append(tmp_path / f"{i}.wav")
+        subprocess.run(
+            [audio.ffmpeg, "-v", "error", "-y", "-i", str(speech), "-ar", "44100", str(parts[-1])], check=True
+        )
+    lengths = [audio.probe(p).duration for p in parts]
+    for attempt in range(5):  # the failure this guards against came and went from one run to the next
+        joined = audio.concat(parts, tmp_path / f"joined{attempt}.wav", crossfade_seconds=0.2)
+        assert joined.info.duration == pytest.approx(sum(lengths) - 2 * 0.2, abs=0.02)
     plain = audio.concat(parts, tmp_path / "plain.wav", crossfade_seconds=0.0)
     assert plain.info.duration == pytest.approx(sum(lengths), abs=0.02)
 

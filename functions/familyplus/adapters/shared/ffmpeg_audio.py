@@ -20,7 +20,7 @@ from familyplus.errors import ConfigurationError, PermanentError, TransientError
 from familyplus.models.audio import AudioChunk, AudioInfo, JoinedAudio, Loudness
 
 SPEECH_SAMPLE_RATE = 16_000
-#: What `concat` joins to: the podcast's own rate, so that encoding it needs no resampling.
+#: The highest rate `concat` joins at (the podcast's own); segments at a lower rate are joined at theirs.
 PODCAST_RATE = 44_100
 #: A decoded file shorter than its header's duration by more than this (and 2 %) is truncated.
 _TRUNCATION_SLACK_S = 0.5
@@ -198,9 +198,15 @@ class FfmpegAudio:
         for path in paths:
             inputs += ["-i", path]
         # One sample format/rate/layout for all inputs (TTS voices differ). Mono: every segment is one voice,
-        # and half the channels is half the work for every later pass (measuring, limiting, encoding).
+        # and half the channels is half the work for every later pass (measuring, limiting, encoding). The
+        # segments' own rate when they share one (TTS speaks at 22 or 24 kHz): the measuring passes then read
+        # half the samples, and the MP3 encoder's resampler runs beside the encoder, in a thread of its own.
+        rate = min(PODCAST_RATE, max(i.sample_rate for i in infos))
+        # asetnsamples: FFmpeg 7.0's acrossfade ends its output early, at random, when it is fed the frames a
+        # WAV demuxer gives (seen with segments already at the join's rate, where aresample passes them
+        # through unchanged: most joins lost all but the first second or two). Even frames avoid it.
         graph = [
-            f"[{i}:a]aresample={PODCAST_RATE},aformat=sample_fmts=flt:channel_layouts=mono[s{i}]"
+            f"[{i}:a]aresample={rate},asetnsamples=n=4096:p=0,aformat=sample_fmts=flt:channel_layouts=mono[s{i}]"
             for i in range(len(paths))
         ]
         last = "s0"
