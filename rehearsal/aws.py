@@ -6,8 +6,8 @@ protocols, the REST method and path for S3, `Action=` for the query protocols) a
 secret, bucket/key, model), evaluates the action on the resource against the calling role's policies from
 the template, records the call, and answers AccessDenied itself when the role does not allow it. The policy
 evaluation is moto's own IAM evaluator (`moto.iam.access_control.IAMPolicy`: Allow/Deny, wildcards in actions
-and resources); moto additionally enforces the same policies itself for S3, DynamoDB and Secrets Manager once
-the setup is done (INITIAL_NO_AUTH_ACTION_COUNT). Calls to services moto does not serve here go to the
+and resources). moto's own server-side enforcement stays off: it checks Secrets Manager and DynamoDB calls
+against resource `*`, which would deny correctly scoped grants. Calls to services moto does not serve here go to the
 handlers given (Bedrock Runtime to its double, Step Functions to the rehearsal's executor).
 """
 
@@ -225,7 +225,7 @@ class EmulatedAws:
 
     def deploy(self) -> dict[str, dict[str, str]]:
         """Create the template's buckets, tables and roles; returns each function's credentials (AssumeRole
-        on its own role), then switches moto's IAM enforcement on."""
+        on its own role). From then on every call is checked against the calling role at the front door."""
         s3 = self.client("s3")
         for bucket in self.deployment.buckets.values():
             s3.create_bucket(Bucket=bucket)
