@@ -13,6 +13,7 @@ import os
 import re
 import subprocess
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from familyplus.adapters.shared.input_formats import ALLOWED_DEMUXERS, ALLOWED_PROTOCOLS, sniff
@@ -158,8 +159,8 @@ class FfmpegAudio:
     def split(self, src: Path, plan: Sequence[tuple[float, float]], *, dst_dir: Path) -> list[AudioChunk]:
         self.probe(src)  # not audio, truncated, unreadable: say so before cutting anything
         dst_dir.mkdir(parents=True, exist_ok=True)
-        chunks: list[AudioChunk] = []
-        for index, (offset, length) in enumerate(plan):
+
+        def cut(index: int, offset: float, length: float) -> AudioChunk:
             dst = dst_dir / f"chunk-{index:03d}.wav"
             # -ss before -i seeks the input; for PCM WAV that is sample-accurate and skips decoding the head.
             self._checked(
@@ -185,13 +186,19 @@ class FfmpegAudio:
                 ],
                 what=f"cut chunk {index} of {src.name}",
             )
-            chunks.append(AudioChunk(path=dst, offset=offset, duration=self.probe(dst).duration))
-        return chunks
+            return AudioChunk(path=dst, offset=offset, duration=self.probe(dst).duration)
+
+        # Each cut reads only its own stretch of the file, so they can run side by side (one FFmpeg per core,
+        # and one more to cover process start-up): a long recording's chunks reach the transcriber sooner.
+        with ThreadPoolExecutor(max_workers=min(3, max(1, len(plan)))) as pool:
+            return list(pool.map(lambda item: cut(item[0], *item[1]), enumerate(plan)))
 
     def concat(self, paths: Sequence[Path], dst: Path, *, crossfade_seconds: float) -> JoinedAudio:
         if not paths:
             raise PermanentError("nothing to concatenate: no audio segments")
-        infos = [self.probe(p) for p in paths]
+        # Probing is mostly starting FFmpeg: a few at once keep both cores busy instead of waiting on each.
+        with ThreadPoolExecutor(max_workers=min(4, len(paths))) as pool:
+            infos = list(pool.map(self.probe, paths))
         # acrossfade needs each side longer than the fade; keep fades short relative to the shortest piece.
         fade = max(0.0, min(crossfade_seconds, min(i.duration for i in infos) / 3))
         inputs: list[str | os.PathLike[str]] = []
