@@ -61,15 +61,17 @@ unit: $(STAMP)
 
 ## bench: run every benchmark in bench/ and print its figures (docs/performance.md quotes them; several minutes).
 ## The workflow runs come first: cost_model.py bills their measured durations and redraws docs/cost_latency.png.
+## A failing benchmark does not stop the others; the target fails at the end, naming it.
 BENCH_FIRST := executor_overhead orchestration_share critical_path throughput
 BENCH_LAST  := cost_model
 bench: $(STAMP)
-	@set -e; cd bench; rest=$$(ls [a-z]*.py | sed 's/\.py$$//' | grep -vxF $(foreach n,$(BENCH_FIRST) $(BENCH_LAST),-e $(n))); \
-	cd ..; for name in $(BENCH_FIRST) $$rest $(BENCH_LAST); do \
+	@cd bench; rest=$$(ls [a-z]*.py | sed 's/\.py$$//' | grep -vxF $(foreach n,$(BENCH_FIRST) $(BENCH_LAST),-e $(n))); \
+	cd ..; failed=""; for name in $(BENCH_FIRST) $$rest $(BENCH_LAST); do \
 	  args=""; [ "$$name" = critical_path ] && args="--repeat 2"; \
 	  [ "$$name" = cost_model ] && args="--plot docs/cost_latency.png"; \
-	  echo; echo "=== $(BIN)/python bench/$$name.py $$args"; $(BIN)/python bench/$$name.py $$args; \
-	done
+	  echo; echo "=== $(BIN)/python bench/$$name.py $$args"; $(BIN)/python bench/$$name.py $$args || failed="$$failed $$name"; \
+	done; \
+	if [ -n "$$failed" ]; then echo; echo "*** bench FAILED:$$failed"; exit 1; fi
 
 ## layers: build the Lambda layers without Docker (cached in layers/*/build/) and print each function's size
 layers: $(STAMP)
