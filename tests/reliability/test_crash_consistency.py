@@ -1,4 +1,5 @@
-"""Crash consistency: `familyplus run` killed with SIGKILL at many points, then recovered.
+"""Crash consistency: `familyplus run` killed with SIGKILL at many points of a text run and of a recording's run
+(prepare, each chunk of the transcription Map, the merge), then recovered.
 
 Given a process killed after its N-th history event, or right after its k-th store write (the stage's data
 committed, its result not yet recorded), When another process reads the executions, Then the execution is an
@@ -19,7 +20,7 @@ from typing import Any
 import pytest
 
 from tests.reliability import counts
-from tests.reliability.support import PROCESS, runner_for, stored
+from tests.reliability.support import PROCESS, audio_payload, runner_for, stored
 from tests.support import response
 
 _REPO = Path(__file__).resolve().parents[2]
@@ -33,7 +34,7 @@ _CHILD = textwrap.dedent(
     from tests.reliability.support import runner_for
 
     data_dir, where, point, payload = Path(sys.argv[1]), sys.argv[2], int(sys.argv[3]), eval(sys.argv[4])
-    runner = runner_for(data_dir)
+    runner = runner_for(data_dir, audio=sys.argv[6] == "audio")
     seen = {"events": 0, "writes": 0}
 
     def die() -> None:
@@ -61,22 +62,34 @@ _CHILD = textwrap.dedent(
     """
 )
 
-KILL_POINTS = [("event", n) for n in (3, 9, 15, 22)] + [("write", k) for k in (2, 5)]
+KILL_POINTS = [("text", "event", n) for n in (3, 9, 15, 22)] + [("text", "write", k) for k in (2, 5)]
+# The recording's run (tests/reliability/support.py: three chunks, one at a time): PrepareAudio started, chunk 0
+# started, chunk 1 done but not yet recorded, chunk 2 started, MergeTranscript scheduled; after the writes of
+# AcceptResponse+PrepareAudio and of MergeTranscript.
+KILL_POINTS += [("audio", "event", n) for n in (11, 21, 29, 35, 42)] + [("audio", "write", k) for k in (2, 3)]
+AUDIO_ID = "crash-a"
 
 
 @pytest.fixture(scope="module")
-def baseline(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
-    runner = runner_for(tmp_path_factory.mktemp("uninterrupted"))
-    assert runner.start(PROCESS, PAYLOAD, name=NAME).status == "SUCCEEDED"
-    return stored(runner, "crash-1")
+def baselines(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, Any]]:
+    text = runner_for(tmp_path_factory.mktemp("uninterrupted"))
+    assert text.start(PROCESS, PAYLOAD, name=NAME).status == "SUCCEEDED"
+    audio = runner_for(tmp_path_factory.mktemp("uninterrupted-audio"), audio=True)
+    assert audio.start(PROCESS, audio_payload(audio, AUDIO_ID), name=f"response-{AUDIO_ID}").status == "SUCCEEDED"
+    return {"text": stored(text, "crash-1"), "audio": stored(audio, AUDIO_ID)}
 
 
-@pytest.mark.parametrize(("where", "point"), KILL_POINTS, ids=[f"{w}-{p}" for w, p in KILL_POINTS])
+@pytest.mark.parametrize(("kind", "where", "point"), KILL_POINTS, ids=[f"{k}-{w}-{p}" for k, w, p in KILL_POINTS])
 def test_kill_9_then_orphan_detection_and_redrive_restore_the_uninterrupted_result(
-    tmp_path: Path, baseline: dict[str, Any], where: str, point: int
+    tmp_path: Path, baselines: dict[str, dict[str, Any]], kind: str, where: str, point: int
 ) -> None:
+    audio = kind == "audio"
+    response_id, payload = ("crash-1", PAYLOAD) if not audio else (AUDIO_ID, None)
+    if audio:  # the recording is uploaded before the run, as the intake does
+        payload = audio_payload(runner_for(tmp_path, audio=True), AUDIO_ID)
+    name = f"response-{response_id}"
     child = subprocess.run(
-        [sys.executable, "-c", _CHILD, str(tmp_path), where, str(point), repr(PAYLOAD), NAME],
+        [sys.executable, "-c", _CHILD, str(tmp_path), where, str(point), repr(payload), name, kind],
         cwd=_REPO,
         env={**os.environ, "POWERTOOLS_LOG_LEVEL": "CRITICAL"},
         capture_output=True,
@@ -84,12 +97,13 @@ def test_kill_9_then_orphan_detection_and_redrive_restore_the_uninterrupted_resu
     )
     assert child.returncode == -9, child.stderr.decode()[-2000:]
     counts.add("kill points")
+    counts.add(f"kill points ({kind})")
 
-    runner = runner_for(tmp_path)
-    orphan = runner.executions.get(NAME)
+    runner = runner_for(tmp_path, audio=audio)
+    orphan = runner.executions.get(name)
     assert orphan.status == "ABORTED" and "orphaned" in (orphan.cause or "")
-    recovered = runner.redrive(NAME)
+    recovered = runner.redrive(name)
     assert recovered.status == "SUCCEEDED", (recovered.error, recovered.cause)
-    assert stored(runner, "crash-1") == baseline
+    assert stored(runner, response_id) == baselines[kind]
     with sqlite3.connect(runner.settings.database_path) as db:
         assert db.execute("PRAGMA integrity_check").fetchone() == ("ok",)
