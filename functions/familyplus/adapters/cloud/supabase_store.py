@@ -1,4 +1,4 @@
-"""`SupabaseStore`: the `Store` port on Supabase (PostgREST through supabase-py, service-role key).
+"""`SupabaseStore`: the `Store` port on Supabase (PostgREST through postgrest-py, service-role key).
 
 Same semantics as `SqliteStore` (the shared contract suite runs against both): upserts keyed by ids, the
 `replace_*` sets swapped by one SQL function call each (`supabase/migrations`), so one transaction, and
@@ -9,6 +9,7 @@ semantic search by `match_responses` (pgvector, cosine). Timestamps are the data
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
@@ -16,7 +17,7 @@ import httpx
 from postgrest.exceptions import APIError
 
 from familyplus.adapters.cloud.errors import for_status
-from familyplus.errors import FamilyplusError, NotFoundError, PermanentError, TransientError
+from familyplus.errors import ConfigurationError, FamilyplusError, NotFoundError, PermanentError, TransientError
 from familyplus.models.base import ResponseStatus
 from familyplus.models.response import Quote, ResponseRecord, SearchHit, StoryRecord, ValueTag, WisdomItem
 
@@ -53,7 +54,7 @@ def map_supabase_error(exc: Exception) -> FamilyplusError:
 class SupabaseTables:
     """Base of the Supabase adapters: runs PostgREST calls with the error mapping above.
 
-    `client` is a `supabase.Client` (see `make_supabase_client`)."""
+    `client` is a PostgREST client (see `make_supabase_client`)."""
 
     def __init__(self, client: Any) -> None:
         self.client = client
@@ -227,16 +228,18 @@ class SupabaseStore(SupabaseTables):
 
 
 def make_supabase_client(url: str, key: str, *, timeout: float, http_client: httpx.Client | None = None) -> Any:
-    """A supabase-py client for the pipeline: service-role key, no session handling, PostgREST retries off."""
-    from supabase.lib.client_options import SyncClientOptions
+    """The project's PostgREST client, made as supabase-py makes its `Client.postgrest` (the `rest/v1` URL, the
+    service-role key as `apiKey` and bearer token, the `public` schema, retries off), without the auth and
+    realtime clients `supabase.create_client` builds too: the pipeline calls only `table()` and `rpc()`, and
+    importing and building the rest would be most of a Lambda's first call."""
+    from postgrest import SyncPostgrestClient
 
-    from supabase import create_client
-
-    options = SyncClientOptions(
-        auto_refresh_token=False,
-        persist_session=False,
-        postgrest_client_timeout=timeout,
-        postgrest_client_retry=False,
-        httpx_client=http_client,
-    )
-    return create_client(url, key, options=options)
+    if not re.match(r"^(https?)://.+", url):
+        raise ConfigurationError("SUPABASE_URL must be an http(s) URL")
+    headers = {"apiKey": key, "Authorization": f"Bearer {key}"}
+    rest_url = f"{url.rstrip('/')}/rest/v1"
+    if http_client is not None:
+        return SyncPostgrestClient(
+            rest_url, headers=headers, schema="public", http_client=http_client, retry_enabled=False
+        )
+    return SyncPostgrestClient(rest_url, headers=headers, schema="public", timeout=timeout, retry_enabled=False)
