@@ -1,11 +1,15 @@
 """Cold start of every Lambda function the stack defines, against `import boto3` alone; code and layer sizes.
 
     .venv/bin/python bench/cold_start.py [--runs 5] [--stage NAME ...] [--cdk-out cdk.out] [--no-invoke]
+                                         [--trace-disabled] [--bytecode]
 
-Each measurement is a fresh interpreter given the function's environment exactly as the synthesized
-template sets it (`cdk.out`, synthesized first if missing), plus what Lambda itself sets (the rehearsal's
+Each measurement is a fresh interpreter of the rehearsal's Lambda root (`rehearsal/sandbox.py`: a bare Python,
+the code asset from `cdk.out`, the layers rebuilt for this machine from their own pins; `cdk.out` synthesized
+again first when missing or older than `functions/`) with no bytecode, as deployed (the zips ship no .pyc and
+/var/task and /opt are read-only, so every import compiles; `--bytecode` compiles first instead). It gets the
+function's environment exactly as the synthesized template sets it, plus what Lambda itself sets (the rehearsal's
 `lambda_environment`: `LAMBDA_TASK_ROOT`, so Powertools Tracer and the X-Ray SDK run as in Lambda with active
-tracing) and the function's own role credentials against the emulated AWS (moto's `ThreadedMotoServer`
+tracing; `--trace-disabled` adds POWERTOOLS_TRACE_DISABLED=true) and the function's own role credentials against the emulated AWS (moto's `ThreadedMotoServer`
 behind the rehearsal's policy-checking front door, reached through `AWS_ENDPOINT_URL`):
 
 * import: `import familyplus.handlers.<stage>`, timed inside the interpreter (interpreter start-up is the
@@ -111,6 +115,7 @@ class Row:
     baselines: list[float] = field(default_factory=list)
     outcome: str = ""
     ports: list[str] = field(default_factory=list)
+    failed: str = ""
 
     def ratio(self, values: list[float]) -> float:
         return statistics.median(v / b for v, b in zip(values, self.baselines, strict=True))
@@ -121,8 +126,8 @@ def run_child(python: Path, module: str, mode: str, env: dict[str, str], cwd: Pa
         [str(python), "-c", CHILD, module, mode], env=env, cwd=cwd, capture_output=True, text=True, check=False
     )
     lines = [line for line in done.stdout.splitlines() if line.startswith("COLD-START ")]
-    if done.returncode != 0 or not lines:
-        raise RuntimeError(f"{module} ({mode}) failed ({done.returncode}): {done.stderr.strip()[-600:]}")
+    if done.returncode != 0 or not lines:  # e.g. a module the layer lacks: reported in the table, by its last line
+        return {"failed": (done.stderr.strip().splitlines() or [f"exit {done.returncode}"])[-1][:120]}
     return dict(json.loads(lines[-1].removeprefix("COLD-START ")))
 
 
@@ -150,8 +155,9 @@ class Root:
     """The rehearsal's Lambda root (the code asset, the layers rebuilt for this machine, a bare Python), used
     without its sandbox: a handler's import and first call need no mount namespace."""
 
-    def __init__(self, bytecode: bool) -> None:
+    def __init__(self, bytecode: bool, trace_disabled: bool) -> None:
         self.lambda_root = LambdaRoot()
+        self.trace_disabled = trace_disabled
         self.python = self.lambda_root.lang / "bin" / "python3"
         self.bytecode = bytecode
         self._prepared: set[Path] = set()
@@ -186,6 +192,8 @@ def function_env(
     env.pop("LD_LIBRARY_PATH")
     if "FFMPEG_PATH" in env:  # the layer's /opt/bin/ffmpeg, at this root's /opt
         env["FFMPEG_PATH"] = str(opt / "bin" / "ffmpeg")
+    if root.trace_disabled:
+        env["POWERTOOLS_TRACE_DISABLED"] = "true"
     if not root.bytecode:  # as deployed: no .pyc shipped and a read-only /var/task and /opt
         env["PYTHONDONTWRITEBYTECODE"] = "1"
     return env
@@ -209,6 +217,11 @@ def measure(
                 order = [(BASELINE, "import"), (module, mode)]
                 for target, how in order if run % 2 == 0 else order[::-1]:
                     result = run_child(root.python, target, how, env, tmp)
+                    if "failed" in result:
+                        if target == BASELINE:
+                            raise RuntimeError(f"import {BASELINE} failed: {result['failed']}")
+                        row.failed = result["failed"]
+                        continue
                     if target == BASELINE:
                         row.baselines.append(result["import_ms"])
                         continue
@@ -226,6 +239,9 @@ def format_rows(rows: list[Row]) -> str:
         "|---|---:|---:|---:|---:|---:|---|",
     ]
     for row in rows:
+        if row.failed:
+            lines.append(f"| {row.name} | {statistics.median(row.baselines):.0f} | failed: {row.failed} | | | | |")
+            continue
         first = f"{statistics.median(row.firsts):.0f} | {row.ratio(row.firsts):.2f}x" if row.firsts else "- | -"
         lines.append(
             f"| {row.name} | {statistics.median(row.baselines):.0f} | {statistics.median(row.imports):.0f} | "
@@ -270,6 +286,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cdk-out", type=Path, default=REPO / "cdk.out")
     parser.add_argument("--no-invoke", action="store_true", help="imports only (no first call)")
     parser.add_argument(
+        "--trace-disabled",
+        action="store_true",
+        help="POWERTOOLS_TRACE_DISABLED=true (default: the template's active tracing, X-Ray on)",
+    )
+    parser.add_argument(
         "--bytecode",
         action="store_true",
         help="compile the code and layers to .pyc first (default: as deployed, none shipped, nothing cached)",
@@ -278,7 +299,7 @@ def main(argv: list[str] | None = None) -> int:
     ensure_synth(args.cdk_out)
     deployment = read_deployment(args.cdk_out)
     aws = EmulatedAws(deployment)
-    root = Root(args.bytecode)
+    root = Root(args.bytecode, args.trace_disabled)
     try:
         secrets = aws.create_secrets(SECRET)
         deployment = read_deployment(args.cdk_out, secrets)  # the secret's ARN as the emulator issued it
@@ -293,7 +314,10 @@ def main(argv: list[str] | None = None) -> int:
         aws.close()
     python = ".".join(map(str, sys.version_info[:3]))
     bytecode = "layers and code compiled to .pyc first" if args.bytecode else "no .pyc (as deployed)"
-    print(f"## Cold start (median of {args.runs} runs, Python {python}, {os.cpu_count()} cores, {bytecode})\n")
+    tracing = "tracing disabled" if args.trace_disabled else "X-Ray on (the template's active tracing)"
+    print(
+        f"## Cold start (median of {args.runs} runs, Python {python}, {os.cpu_count()} cores, {bytecode}, {tracing})\n"
+    )
     print(format_rows(rows))
     outcomes = sorted({row.outcome for row in rows if row.outcome})
     if outcomes:
