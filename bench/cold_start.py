@@ -9,8 +9,9 @@ again first when missing or older than `functions/`) with no bytecode, as deploy
 /var/task and /opt are read-only, so every import compiles; `--bytecode` compiles first instead). It gets the
 function's environment exactly as the synthesized template sets it, plus what Lambda itself sets (the rehearsal's
 `lambda_environment`: `LAMBDA_TASK_ROOT`, so Powertools Tracer and the X-Ray SDK run as in Lambda with active
-tracing; `--trace-disabled` adds POWERTOOLS_TRACE_DISABLED=true) and the function's own role credentials against the emulated AWS (moto's `ThreadedMotoServer`
-behind the rehearsal's policy-checking front door, reached through `AWS_ENDPOINT_URL`):
+tracing; `--trace-disabled` adds POWERTOOLS_TRACE_DISABLED=true) and the function's own role credentials
+against the emulated AWS (moto's `ThreadedMotoServer` behind the rehearsal's policy-checking front door,
+reached through `AWS_ENDPOINT_URL`):
 
 * import: `import familyplus.handlers.<stage>`, timed inside the interpreter (interpreter start-up is the
   same for both sides and left out);
