@@ -7,8 +7,8 @@ lands on target through it is found first by measuring (nothing written, the che
 lowers the level a little as well; that is trimmed after the limiter, and corrected by one more encoding
 only when the MP3 lands more than `_TRIM_LU` off target.
 
-Why not FFmpeg's `loudnorm` filter: it works at 192 kHz internally (43 s a pass on 13 min of speech, against
-about 2 s here), and when the true-peak ceiling rules out its linear mode — the usual case for TTS speech,
+Why not FFmpeg's `loudnorm` filter: it works at 192 kHz internally (on 13 min of speech, 43 s a pass against
+2 s for gain + limiter), and when the true-peak ceiling rules out its linear mode — the usual case for TTS speech,
 whose peaks sit high — it falls back to a time-varying gain that pumps. A constant gain keeps the speech's
 own dynamics.
 """
