@@ -37,7 +37,8 @@ or EXPRESS) with Label, ItemsPath or ItemReader (`arn:aws:states:::s3:getObject`
 CSVHeaderLocation FIRST_ROW/GIVEN + CSVHeaders, CSVDelimiter, MaxItems(Path)), ItemSelector, ItemBatcher
 (MaxItemsPerBatch(Path), MaxInputBytesPerBatch(Path), BatchInput), ToleratedFailureCount(Path) /
 ToleratedFailurePercentage(Path) (exceeded → States.ExceedToleratedFailureThreshold) and ResultWriter
-(`arn:aws:states:::s3:putObject`, Bucket/Prefix; manifest.json + SUCCEEDED_0.json/FAILED_0.json) — see
+(`arn:aws:states:::s3:putObject`, Bucket/Prefix; manifest.json + SUCCEEDED_0.json/FAILED_0.json; WriterConfig
+Transformation NONE/COMPACT/FLATTEN and OutputType JSON/JSONL, alone or with the export) — see
 `states/map_run.py` for the output of failed items. Anything else is refused by `load_definition` with a
 DefinitionError naming the field. Errors raised by `invoke`: TaskError → (error, cause) as given; any other
 exception → its class name, with a Lambda-style JSON cause.

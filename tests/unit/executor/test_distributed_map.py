@@ -491,16 +491,6 @@ GOOD_READER = reader("JSON")
         ),
         ({"ItemReader": {**GOOD_READER, "Parameters": {"Bucket": "b"}}}, "ItemReader needs the parameter 'Key'"),
         (
-            {
-                "ResultWriter": {
-                    "Resource": "arn:aws:states:::s3:putObject",
-                    "Parameters": {"Bucket": "b"},
-                    "WriterConfig": {"Transformation": "FLATTEN"},
-                }
-            },
-            "WriterConfig",
-        ),
-        (
             {"ResultWriter": {"Resource": "arn:aws:states:::s3:putObject", "Parameters": {"Prefix": "p"}}},
             "ResultWriter needs the parameter 'Bucket'",
         ),

@@ -1,7 +1,7 @@
 """Reading (and validating) what a distributed Map adds: ProcessorConfig Mode/ExecutionType, Label, ItemReader,
 ItemBatcher, ResultWriter and the tolerated-failure thresholds. With an ItemReader the items come from the object it
 reads, and an ItemsPath is accepted but not used, as AWS does. Those fields are refused on an inline Map, and
-every variant the executor does not implement (other readers, input types, WriterConfig, ...) is refused here."""
+every variant the executor does not implement (other readers, input types, ...) is refused here."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from ..errors import InvalidNameError
 from ..expressions.jsonata import JsonataPayload, JsonataValue, compile_expression, is_expression
 from ..expressions.jsonpath.paths import JsonPath
 from ..names import validate_name
-from .model import DistributedConfig, ItemBatcherSpec, ItemReaderSpec
+from .model import DistributedConfig, ItemBatcherSpec, ItemReaderSpec, WriterConfigSpec
 from .reader import MISSING, Reader
 
 GET_OBJECT = "arn:aws:states:::s3:getObject"
@@ -43,7 +43,10 @@ _BATCHER = {
     "MaxInputBytesPerBatchPath",
     "BatchInput",
 }
-_WRITER = {"Resource", "Parameters"}
+_WRITER = {"Resource", "Parameters", "WriterConfig"}
+_WRITER_CONFIG = {"Transformation", "OutputType"}
+TRANSFORMATIONS = ("NONE", "COMPACT", "FLATTEN")
+OUTPUT_TYPES = ("JSON", "JSONL")
 
 
 def read_distributed(r: Reader, raw: dict[str, Any], pointer: str, label: str, name: str) -> DistributedConfig | None:
@@ -67,12 +70,16 @@ def read_distributed(r: Reader, raw: dict[str, Any], pointer: str, label: str, n
     )
     if percentage is not MISSING and percentage > 100:
         r.problem(f"{pointer}/ToleratedFailurePercentage", f"must be at most 100, got {percentage!r}", label)
+    writer, writer_config = (
+        _writer(r, raw["ResultWriter"], f"{pointer}/ResultWriter", label) if "ResultWriter" in raw else (None, None)
+    )
     return DistributedConfig(
         execution_type=execution_type,
         label=_label(r, raw, pointer, label, name),
         reader=_reader(r, raw["ItemReader"], f"{pointer}/ItemReader", label) if "ItemReader" in raw else None,
         batcher=_batcher(r, raw["ItemBatcher"], f"{pointer}/ItemBatcher", label) if "ItemBatcher" in raw else None,
-        writer=_writer(r, raw["ResultWriter"], f"{pointer}/ResultWriter", label) if "ResultWriter" in raw else None,
+        writer=writer,
+        writer_config=writer_config,
         tolerated_count=None if count is MISSING else count,
         tolerated_count_path=count_value or _ref(r, raw, "ToleratedFailureCountPath", pointer, label),
         tolerated_percentage=None if percentage is MISSING else float(percentage),
@@ -276,20 +283,53 @@ def _batcher(r: Reader, raw: Any, pointer: str, label: str) -> ItemBatcherSpec |
     )
 
 
-def _writer(r: Reader, raw: Any, pointer: str, label: str) -> Any:
-    if isinstance(raw, dict) and "WriterConfig" in raw:
-        r.problem(
-            f"{pointer}/WriterConfig",
-            "ResultWriter WriterConfig (Transformation, OutputType) is not "
-            "supported: results are written in the default layout (Transformation NONE, JSON)",
-            label,
-        )
-        raw = {k: v for k, v in raw.items() if k != "WriterConfig"}
+def _writer(r: Reader, raw: Any, pointer: str, label: str) -> tuple[Any, WriterConfigSpec | None]:
+    """The export target (the Parameters/Arguments template, None without Resource and Parameters) and the
+    WriterConfig. The guide's "Required field combinations": WriterConfig alone (formatted output, no export),
+    Resource and Parameters (export), or all three (formatted and exported); never empty."""
     obj = _object(r, raw, pointer, label, "ResultWriter", _languaged(r, _WRITER))
     if obj is None:
-        return None
+        return None, None
+    field = "Arguments" if r.language == "JSONata" else "Parameters"
+    config = _writer_config(r, obj["WriterConfig"], f"{pointer}/WriterConfig", label) if "WriterConfig" in obj else None
+    present = [key for key in ("Resource", field) if key in obj]
+    if not present:
+        if "WriterConfig" not in obj:
+            r.problem(
+                pointer, f"ResultWriter cannot be empty: give WriterConfig, Resource and {field}, or all three", label
+            )
+        return None, config
+    if len(present) == 1:
+        missing = "Resource" if present == [field] else field
+        r.problem(
+            f"{pointer}/{missing}",
+            f"ResultWriter {present[0]} needs {missing} too (the combinations are WriterConfig alone, "
+            f"Resource and {field}, or all three)",
+            label,
+        )
+        return None, config
     _resource(r, obj, pointer, label, "ResultWriter", PUT_OBJECT)
-    return _parameters(r, obj, pointer, label, "ResultWriter", {"Bucket"}, {"Bucket", "Prefix"})
+    return _parameters(r, obj, pointer, label, "ResultWriter", {"Bucket"}, {"Bucket", "Prefix"}), config
+
+
+def _writer_config(r: Reader, raw: Any, pointer: str, label: str) -> WriterConfigSpec | None:
+    """Transformation and OutputType; one left out takes the default AWS gives without a WriterConfig
+    ("" here, resolved when the results are written: NONE when exporting, COMPACT otherwise; JSON)."""
+    obj = _object(r, raw, pointer, label, "WriterConfig", _WRITER_CONFIG)
+    if obj is None:
+        return None
+    transformation, output_type = obj.get("Transformation", ""), obj.get("OutputType", "JSON")
+    if "Transformation" in obj and transformation not in TRANSFORMATIONS:
+        r.problem(
+            f"{pointer}/Transformation",
+            f"Transformation must be one of {', '.join(TRANSFORMATIONS)}, got {transformation!r}",
+            label,
+        )
+    if output_type not in OUTPUT_TYPES:
+        r.problem(
+            f"{pointer}/OutputType", f"OutputType must be one of {', '.join(OUTPUT_TYPES)}, got {output_type!r}", label
+        )
+    return WriterConfigSpec(transformation=str(transformation), output_type=str(output_type))
 
 
 def _batch_input(r: Reader, obj: dict[str, Any], pointer: str, label: str) -> Any:

@@ -132,6 +132,14 @@ class ItemBatcherSpec:
 
 
 @dataclass(frozen=True)
+class WriterConfigSpec:
+    """ResultWriter.WriterConfig: how the child results are shaped (Transformation) and serialized (OutputType)."""
+
+    transformation: str  # NONE | COMPACT | FLATTEN, or "" when left out (the default depends on the export)
+    output_type: str  # JSON | JSONL
+
+
+@dataclass(frozen=True)
 class DistributedConfig:
     """What a Map with `ProcessorConfig.Mode: DISTRIBUTED` adds to an inline Map."""
 
@@ -139,7 +147,8 @@ class DistributedConfig:
     label: str  # the Label, or a stable generated one (it names the map run and the child executions)
     reader: ItemReaderSpec | None = None
     batcher: ItemBatcherSpec | None = None
-    writer: Template | None = None  # ResultWriter Parameters (Bucket, Prefix), s3:putObject
+    writer: Template | None = None  # ResultWriter Parameters (Bucket, Prefix), s3:putObject: export to S3
+    writer_config: WriterConfigSpec | None = None  # ResultWriter WriterConfig (absent: AWS's defaults)
     tolerated_count: int | None = None
     tolerated_count_path: ValueSource | None = None
     tolerated_percentage: float | None = None

@@ -31,7 +31,7 @@ from .common import Outcome, enter, succeed, with_retry
 from .fanout import Job, gather
 from .map_common import concurrency, items_at_path, iteration, select_item
 from .map_items import make_batches, read_items
-from .map_run import FAILED, SUCCEEDED, ChildResult, MapRunNames, Tolerance, compact_output, random_id, write_results
+from .map_run import FAILED, SUCCEEDED, ChildResult, MapRunNames, Tolerance, random_id, unexported_output, write_results
 
 MAX_MAP_RUN_REDRIVES = 1000
 
@@ -135,8 +135,9 @@ def _map_run(
         },
     }
     if config.writer is not None:
-        return write_results(rc, config.writer, finished, names, effective, env, state.name), counts
-    return compact_output(finished, names.machine_arn), counts
+        result = write_results(rc, config.writer, config.writer_config, finished, names, effective, env, state.name)
+        return result, counts
+    return unexported_output(finished, names.machine_arn, config.writer_config), counts
 
 
 def _items(rc: RunContext, state: MapState, config: DistributedConfig, effective: Any, env: Env) -> list[Any]:

@@ -10,8 +10,13 @@ AWS semantics implemented here:
   contributes its execution record unchanged (AWS: "If a child workflow execution fails, Step Functions returns
   its execution result unchanged ... equivalent to Transformation NONE"): ExecutionArn, Input (JSON text),
   InputDetails, Name, Error, Cause, RedriveCount, StartDate, StateMachineArn, Status "FAILED", StopDate.
-* With a ResultWriter (s3:putObject, Bucket, Prefix): `<Prefix>/<map run id>/SUCCEEDED_0.json` and
-  `FAILED_0.json` (JSON arrays of NONE-format records; a file only when it has records) and `manifest.json`
+* ResultWriter.WriterConfig shapes the succeeded children's results: NONE their execution records (Output as
+  JSON text), COMPACT their outputs, FLATTEN their outputs with each array output spliced in; OutputType JSON
+  is a JSON array, JSONL JSON Lines (one result a line). With WriterConfig alone that is the Map's result (JSON
+  Lines as a string, the one way a state's JSON result can hold them).
+* With Resource and Parameters (s3:putObject, Bucket, Prefix): `<Prefix>/<map run id>/SUCCEEDED_0.json` and
+  `FAILED_0.json` (Transformation NONE unless a WriterConfig says otherwise; failed children always as records;
+  a file only when it has records; the `.json` name whatever the OutputType) and `manifest.json`
   ({DestinationBucket, MapRunArn, ResultFiles: {FAILED, PENDING, SUCCEEDED: [{Key, Size}]}}); the Map's
   result is then {MapRunArn, ResultWriterDetails: {Bucket, Key (of manifest.json)}}.
 """
@@ -27,7 +32,7 @@ from typing import Any
 
 from ..clock import iso_millis
 from ..context import RunContext
-from ..definition.model import DistributedConfig
+from ..definition.model import DistributedConfig, WriterConfigSpec
 from ..errors import STATES_RESULT_WRITER_FAILED, STATES_RUNTIME, StatesFailure
 from ..expressions.env import Env
 from ..expressions.jsonpath.processing import build, read_value
@@ -174,13 +179,44 @@ class Tolerance:
         )
 
 
-def compact_output(results: list[ChildResult], machine_arn: str) -> list[Any]:
-    """The Map's result without a ResultWriter: outputs of succeeded children, records of failed ones."""
-    return [r.output if r.status == SUCCEEDED else r.record(machine_arn) for r in results]
+def shaped(results: list[ChildResult], machine_arn: str, transformation: str) -> list[Any]:
+    """The child results under a Transformation; a failed child is always its record (AWS: "If a child
+    workflow execution fails, Step Functions returns its execution result unchanged")."""
+    out: list[Any] = []
+    for r in results:
+        if r.status != SUCCEEDED or transformation == "NONE":
+            out.append(r.record(machine_arn))
+        elif transformation == "FLATTEN" and isinstance(r.output, list):
+            out.extend(r.output)
+        else:
+            out.append(r.output)
+    return out
+
+
+def serialized(values: list[Any], output_type: str) -> bytes:
+    """A result file's body: a JSON array, or JSON Lines (each value on its own line)."""
+    if output_type == "JSONL":
+        return "".join(json.dumps(v, ensure_ascii=False) + "\n" for v in values).encode("utf-8")
+    return json.dumps(values, ensure_ascii=False).encode("utf-8")
+
+
+def unexported_output(results: list[ChildResult], machine_arn: str, config: WriterConfigSpec | None) -> Any:
+    """The Map's result when nothing is exported: COMPACT JSON without a WriterConfig, else as it says."""
+    if config is None:
+        return shaped(results, machine_arn, "COMPACT")
+    values = shaped(results, machine_arn, config.transformation or "COMPACT")
+    return serialized(values, "JSONL").decode("utf-8") if config.output_type == "JSONL" else values
 
 
 def write_results(
-    rc: RunContext, writer: Any, results: list[ChildResult], names: MapRunNames, effective: Any, env: Env, state: str
+    rc: RunContext,
+    writer: Any,
+    config: WriterConfigSpec | None,
+    results: list[ChildResult],
+    names: MapRunNames,
+    effective: Any,
+    env: Env,
+    state: str,
 ) -> dict[str, Any]:
     """Write the result files and the manifest through `rc.objects`; returns the Map's result."""
     params = build(writer, effective, env)
@@ -193,6 +229,8 @@ def write_results(
     store = rc.objects
     if store is None:  # checked at run start; kept for direct callers
         raise StatesFailure(STATES_RUNTIME, "no objects hook was given")
+    transformation = (config.transformation if config else "") or "NONE"  # NONE: AWS's export default
+    output_type = config.output_type if config else "JSON"
     base = f"{prefix.rstrip('/')}/{names.run_id}/" if prefix.strip("/") else f"{names.run_id}/"
     files: dict[str, list[dict[str, Any]]] = {FAILED: [], "PENDING": [], SUCCEEDED: []}
 
@@ -205,10 +243,10 @@ def write_results(
             ) from None
 
     for status in (SUCCEEDED, FAILED):
-        records = [r.record(names.machine_arn) for r in results if r.status == status]
-        if records:
+        of_status = [r for r in results if r.status == status]
+        if of_status:
             key = f"{base}{status}_0.json"
-            data = json.dumps(records, ensure_ascii=False).encode("utf-8")
+            data = serialized(shaped(of_status, names.machine_arn, transformation), output_type)
             put(key, data)
             files[status].append({"Key": key, "Size": len(data)})
     manifest = {"DestinationBucket": bucket, "MapRunArn": names.arn, "ResultFiles": files}
