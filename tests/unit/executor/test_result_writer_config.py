@@ -11,9 +11,16 @@ from typing import Any
 
 import pytest
 
-from familyplus_local.executor import DefinitionError, DirectoryObjectStore, TaskError, load_definition
+from familyplus_local.executor import (
+    DefinitionError,
+    DirectoryObjectStore,
+    TaskError,
+    VirtualClock,
+    load_definition,
+    redrive_execution,
+)
 
-from .support import Functions, chain, run, task
+from .support import START, Functions, chain, run, task
 
 PUT = "arn:aws:states:::s3:putObject"
 EXPORT = {"Resource": PUT, "Parameters": {"Bucket": "results", "Prefix": "csvProcessJobs"}}
@@ -201,6 +208,25 @@ def test_jsonata_map_takes_writer_config_with_arguments(tmp_path: Path) -> None:
     assert [json.loads(line) for line in body.splitlines()] == ORDERS["100000"]
     alone = dmap("JSONata", ResultWriter={"WriterConfig": {"Transformation": "COMPACT", "OutputType": "JSON"}})
     assert run(alone, {"orders": ["100002"]}, invoke=orders()).output == [ORDERS["100002"]]
+
+
+def test_a_redriven_map_run_formats_the_kept_and_the_new_results_alike(tmp_path: Path) -> None:
+    # Guide ("Redriving Map Runs"): the redrive runs again only the unsuccessful children; the succeeded ones
+    # keep their output, so the formatted results hold both, in item order, under the same WriterConfig.
+    store = DirectoryObjectStore(tmp_path)
+    definition = dmap(
+        ToleratedFailureCount=0,
+        ResultWriter={"WriterConfig": {"Transformation": "FLATTEN", "OutputType": "JSONL"}, **EXPORT},
+    )
+    first = run(definition, {"orders": ["100000", "100002"]}, invoke=orders("100002"), objects=store)
+    assert first.status == "FAILED"
+    again = orders()
+    redriven = redrive_execution(definition, first, invoke=again, objects=store, clock=VirtualClock(START))
+    assert redriven.status == "SUCCEEDED", redriven.cause
+    assert again.payloads("work") == ["100002"]
+    manifest = json.loads(store.get_object("results", redriven.output["ResultWriterDetails"]["Key"]))
+    body = store.get_object("results", manifest["ResultFiles"]["SUCCEEDED"][0]["Key"]).decode()
+    assert [json.loads(line) for line in body.splitlines()] == [*ORDERS["100000"], *ORDERS["100002"]]
 
 
 # ---- load-time refusals ----
