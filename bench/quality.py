@@ -6,7 +6,8 @@ For each answer it runs the value tagger, the wisdom extractor and the embedder 
 tag precision/recall (micro-averaged over answers, after the tag_values stage's rules: vocabulary only,
 at most `max_tags`), wisdom precision/recall (a proposed item matches a labelled sentence when their words
 overlap ≥ 60%; `kind ok` = advice/lesson right among matches), search hit@1/hit@3 over every paraphrased
-query (through `familyplus.search` on a real SqliteStore holding all answers, the relevance floor applied),
+query (each answer stored with its question and embedded by the embed stage, then `familyplus.search` on
+a real SqliteStore holding all answers, the relevance floor applied),
 the share of nonsense queries with no hit, and the model's load time and per-response cost.
 
 Profiles: `offline` = what the local profile's composition root builds today; `hashing` = the previous
@@ -33,8 +34,9 @@ from familyplus.adapters.local.advice_wisdom import AdviceWisdomExtractor
 from familyplus.adapters.local.hashing_embedder import HashingEmbedder
 from familyplus.adapters.local.lexicon_tagger import LexiconValueTagger
 from familyplus.adapters.local.sqlite_store import SqliteStore
-from familyplus.models.response import ResponseRecord
+from familyplus.models.response import ResponseEvent, ResponseRecord
 from familyplus.ports import Embedder, Store, ValueTagger, WisdomExtractor
+from familyplus.stages import embed as embed_stage
 from familyplus.vocabulary import VALUE_TAGS
 
 EVAL_SET = Path(__file__).resolve().parent.parent / "evals" / "answers.json"
@@ -137,14 +139,18 @@ def score_search(
     """Every answer of `corpus` is stored and searchable; the queries of `queried` are asked."""
     with tempfile.TemporaryDirectory() as tmp:
         store = SqliteStore(Path(tmp) / "eval.db")
+        ports = _SearchPorts(store, embedder)
         for answer in corpus:
             store.save_response(
-                ResponseRecord(id=answer["id"], family_id="family-eval", media_type="text", text=answer["text"])
+                ResponseRecord(
+                    id=answer["id"],
+                    family_id="family-eval",
+                    media_type="text",
+                    prompt=answer["prompt"],
+                    text=answer["text"],
+                )
             )
-        vectors = embedder.embed([a["text"] for a in corpus])
-        for answer, vector in zip(corpus, vectors, strict=True):
-            store.save_embedding(answer["id"], "family-eval", embedder.model, vector)
-        ports = _SearchPorts(store, embedder)
+            embed_stage.run(ResponseEvent(response_id=answer["id"], family_id="family-eval"), ports)
         hit1 = hit3 = total = 0
         right_scores: list[float] = []
         misses: list[str] = []
