@@ -62,9 +62,7 @@ class CuePhrases:
 class MeaningValueTagger:
     """The `ValueTagger` port, offline, by meaning (see the module docstring)."""
 
-    def __init__(
-        self, embedder: MiniLmEmbedder | None = None, *, min_score: float = 0.25, margin: float = 0.5
-    ) -> None:
+    def __init__(self, embedder: MiniLmEmbedder | None = None, *, min_score: float = 0.25, margin: float = 0.5) -> None:
         self.min_score, self.margin = min_score, margin
         self._embedder = embedder or MiniLmEmbedder()
         self._cues = CuePhrases(CUES)
