@@ -17,8 +17,10 @@ reached through `AWS_ENDPOINT_URL`):
   same for both sides and left out);
 * first call: the handler invoked once in the cloud profile with a trace id set (as Lambda sets it per
   invocation): settings validated, the provider keys read from the Secrets Manager secret, the adapters and
-  the provider-call cache (DynamoDB) built, the event parsed. The event is `{}`, which every stage's model
-  rejects before the stage runs, so no provider is called; then each port the stage's `...Ports` protocol
+  the provider-call cache (DynamoDB) built, the event parsed. The event is `{}`, which most stages' models
+  reject before the stage runs, so no provider is called; the scheduled jobs whose every field has a default
+  (deliver_daily_quotes, select_podcast_candidates) and mark_failed run, and their first Supabase request is
+  refused at once (nothing listens at the secret's SUPABASE_URL). Then each port the stage's `...Ports` protocol
   names is built (its SDK imported, its client made), which is the rest of what a real first call pays
   before its first request leaves;
 * baseline: `import boto3` in the same kind of interpreter, alternating with each function's (which goes
@@ -320,9 +322,12 @@ def main(argv: list[str] | None = None) -> int:
         f"## Cold start (median of {args.runs} runs, Python {python}, {os.cpu_count()} cores, {bytecode}, {tracing})\n"
     )
     print(format_rows(rows))
-    outcomes = sorted({row.outcome for row in rows if row.outcome})
-    if outcomes:
-        print(f"\nfirst call: event {{}} -> {', '.join(outcomes)} (rejected before the stage runs; no provider call)")
+    by_outcome: dict[str, list[str]] = {}
+    for row in rows:
+        if row.outcome:  # the class only: "PermanentError", or "TransientError" for a refused provider request
+            by_outcome.setdefault(row.outcome.split(":")[0], []).append(row.name)
+    for outcome, names in sorted(by_outcome.items()):
+        print(f"first call with event {{}}: {outcome}: {', '.join(names)}")
     print(f"AWS calls the functions made (policy-checked): {', '.join(calls) or 'none'}")
     print("\n## Code asset and layers\n")
     print(format_sizes(deployment))
