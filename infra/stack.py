@@ -95,6 +95,8 @@ class FamilyplusStack(Stack):
                 bedrock.grant_invoke(stage.role, config.bedrock_model_id, scope=stage)
             if spec.media or spec.audio:
                 self.storage.grant_media(stage.role, stage)
+            if spec.text_objects:
+                self.storage.grant_text_read(stage.role, stage)
             self.stage_functions[spec.name] = stage
         functions = {spec.name: self.stage_functions[spec.name].function for spec in stages}
 
@@ -160,6 +162,9 @@ class FamilyplusStack(Stack):
             statements=[
                 iam.PolicyStatement(actions=["states:StartExecution"], resources=[machine.state_machine_arn]),
                 iam.PolicyStatement(actions=["states:DescribeExecution"], resources=[executions]),
+                # start_processing(media=...) stores a typed answer before the start, so the words never
+                # enter the execution input: write-only, and only under the answers prefix.
+                iam.PolicyStatement(actions=["s3:PutObject"], resources=[self.storage.text_objects()]),
                 # The execution data is encrypted with the data key: starting one encrypts its input,
                 # describing one decrypts it — for this state machine only.
                 iam.PolicyStatement(
@@ -174,5 +179,11 @@ class FamilyplusStack(Stack):
             wildcard_resource(policy, executions),
             "Execution names are per response (response-<id>); DescribeExecution is limited to the executions "
             "of this one state machine.",
+        )
+        acknowledge(
+            policy,
+            wildcard_resource(policy, self.storage.text_objects()),
+            "Stored answers are per family and response (answers/<family>/<response>/<sha256>.txt); the grant "
+            "is PutObject only, limited to that prefix of the media bucket.",
         )
         return policy

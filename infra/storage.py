@@ -9,12 +9,17 @@ from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_secretsmanager as secretsmanager
 from constructs import Construct
 
+from familyplus.models.keys import TEXT_PREFIX
 from infra.config import DeployConfig
 from infra.nag import acknowledge, wildcard_resource
 
 #: Intermediate objects (audio chunks, TTS segments) live under this prefix and expire after a day.
 TMP_PREFIX = "tmp/"
 TMP_EXPIRY_DAYS = 1
+#: Typed answers stored by the backend before a start (TEXT_PREFIX) are kept past Step Functions' 14-day
+#: redrive window, so a redriven AcceptResponse still finds its text, then expired — the response row holds
+#: the words once accepted.
+TEXT_EXPIRY_DAYS = 15
 #: Powertools Idempotency's DynamoDB defaults: partition key `id`, TTL attribute `expiration`.
 IDEMPOTENCY_KEY = "id"
 IDEMPOTENCY_TTL_ATTRIBUTE = "expiration"
@@ -55,6 +60,11 @@ class Storage(Construct):
                     id="expire-intermediate-chunks",
                     prefix=TMP_PREFIX,
                     expiration=Duration.days(TMP_EXPIRY_DAYS),
+                ),
+                s3.LifecycleRule(
+                    id="expire-stored-answers",
+                    prefix=TEXT_PREFIX,
+                    expiration=Duration.days(TEXT_EXPIRY_DAYS),
                 ),
                 s3.LifecycleRule(
                     id="abort-incomplete-uploads", abort_incomplete_multipart_upload_after=Duration.days(1)
@@ -116,6 +126,23 @@ class Storage(Construct):
                 actions=["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"],
                 resources=[self.idempotency.table_arn],
             )
+        )
+
+    def text_objects(self) -> str:
+        """The ARN pattern of the stored typed answers: the one prefix the text grants cover."""
+        return self.media.arn_for_objects(f"{TEXT_PREFIX}*")
+
+    def grant_text_read(self, grantee: iam.IGrantable, scope: Construct) -> None:
+        """Read-only on the stored typed answers (accept_response), nothing else of the bucket."""
+        objects = self.text_objects()
+        grantee.grant_principal.add_to_principal_policy(
+            iam.PolicyStatement(actions=["s3:GetObject"], resources=[objects])
+        )
+        acknowledge(
+            scope,
+            wildcard_resource(scope, objects),
+            "Stored answers are per family and response (answers/<family>/<response>/<sha256>.txt); the grant "
+            "is read-only and limited to that prefix of this one bucket.",
         )
 
     def grant_media(self, grantee: iam.IGrantable, scope: Construct) -> None:

@@ -27,6 +27,8 @@ class StageSpec:
     audio: bool = False
     #: reads/writes the media bucket (recordings, chunks, podcasts)
     media: bool = False
+    #: reads the typed answers the backend stores under `answers/` (and only those: no other media)
+    text_objects: bool = False
     #: calls the LLM (Bedrock) in the cloud profile
     bedrock: bool = False
 
@@ -59,7 +61,7 @@ class WorkflowSpec:
 
 STAGES: tuple[StageSpec, ...] = (
     # process_response
-    StageSpec("accept_response", "Validate the execution input and record the response"),
+    StageSpec("accept_response", "Validate the execution input and record the response", text_objects=True),
     StageSpec(
         "prepare_audio",
         "Fetch, check and convert a recording; cut a long one into chunks",

@@ -6,6 +6,12 @@ execution for a repeated name+input only while it runs; once it has finished it 
 `ExecutionAlreadyExists` — we then compare inputs and return the existing ARN when they match, and raise
 `ExecutionAlreadyExistsError` when they do not (the same response id sent with different content).
 
+With `media` (the media bucket as a `MediaStore`: `S3MediaStore(<MediaBucketName>)`), a typed answer is
+stored first, under `answers/<familyId>/<responseId>/<sha256>.txt`, and the execution starts with that key
+and the hash only: the family's words never enter the execution input, so never its history (kept 90 days,
+readable from the console) nor its logs. The backend's role then needs `s3:PutObject` on `answers/*` of the
+bucket (the stack's BackendPolicy grants it). Without `media` the seed's inline `text` input is sent.
+
 This is the one module of the package that talks to AWS through boto3 (the backend's side, not a stage).
 """
 
@@ -20,8 +26,9 @@ from botocore.config import Config
 
 from familyplus.errors import ExecutionAlreadyExistsError
 from familyplus.models.base import MediaType
-from familyplus.models.keys import execution_name
+from familyplus.models.keys import execution_name, text_key, text_sha256
 from familyplus.models.response import ProcessResponseInput
+from familyplus.ports import MediaStore
 
 #: Step Functions' name rules: 1-80 characters, no whitespace, brackets, wildcards, `"#%\^|~`$&,;:/`, or
 #: control characters. Our names use a stricter, portable subset.
@@ -60,23 +67,37 @@ def start_processing(
     state_machine_arn: str,
     prompt_id: str | None = None,
     client: Any = None,
+    media: MediaStore | None = None,
 ) -> str:
     """Start (or find) the process_response execution for one response; returns its execution ARN.
 
     The input is validated with the workflow's own model first (`pydantic.ValidationError` names the bad
-    field). `client` is a boto3 Step Functions client; by default one is made for the ARN's region."""
-    payload = ProcessResponseInput(
-        response_id=response_id,
-        family_id=family_id,
-        media_type=media_type,
-        text=text,
-        audio_key=audio_key,
-        prompt=prompt,
-        prompt_id=prompt_id,
-        podcast=podcast,
-    ).wire()
+    field). `client` is a boto3 Step Functions client; by default one is made for the ARN's region. With
+    `media`, a text answer is stored there first and referenced by key (see the module's docstring)."""
+    fields: dict[str, Any] = {
+        "response_id": response_id,
+        "family_id": family_id,
+        "media_type": media_type,
+        "text": text,
+        "audio_key": audio_key,
+        "prompt": prompt,
+        "prompt_id": prompt_id,
+        "podcast": podcast,
+    }
+    payload = ProcessResponseInput(**fields).wire()  # validated inline first: a bad answer is never stored
     name = checked_execution_name(response_id)
     arn = execution_arn(state_machine_arn, name)
+    if media is not None and text is not None:
+        try:
+            data = text.encode("utf-8")
+        except UnicodeEncodeError:
+            raise ValueError("text is not valid Unicode (a lone surrogate)") from None
+        digest = text_sha256(text)
+        key = text_key(family_id, response_id, digest)
+        # Stored before the start, and idempotent (the key is the content's): a retried call rewrites the
+        # same bytes. A start that then fails leaves an object the bucket's lifecycle rule expires.
+        media.put_bytes(key, data)
+        payload = ProcessResponseInput(**{**fields, "text": None, "text_key": key, "text_sha256": digest}).wire()
     document = json.dumps(payload, sort_keys=True, separators=(",", ":"))  # same call → same input bytes
     sfn = client or boto3.client("stepfunctions", region_name=arn.split(":")[3], config=_RETRIES)
     try:

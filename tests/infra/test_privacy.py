@@ -80,3 +80,35 @@ def test_the_template_holds_no_secret_value(synth: Synth) -> None:
         for name, value in fn["Properties"].get("Environment", {}).get("Variables", {}).items():
             if any(word in name.upper() for word in ("KEY", "TOKEN", "PASSWORD", "SECRET")):
                 assert name.endswith(("_NAME", "_ARN", "_ID")) or not isinstance(value, str), (lid, name)
+
+
+def _statements_naming(synth: Synth, prefix: str) -> list[tuple[str, dict[str, Any]]]:
+    found = []
+    for type_ in ("AWS::IAM::Policy", "AWS::IAM::ManagedPolicy"):
+        for lid, policy in synth.resources(type_).items():
+            for statement in policy["Properties"]["PolicyDocument"]["Statement"]:
+                if f"/{prefix}" in json.dumps(statement["Resource"]):
+                    found.append((lid, statement))
+    return found
+
+
+def test_stored_answers_are_granted_by_prefix_read_to_accept_and_write_to_the_backend(synth: Synth) -> None:
+    """The text-by-reference grants: accept_response may only read `answers/*`, the backend may only put there,
+    and nothing else in the stack is granted that prefix by name."""
+    from familyplus.models.keys import TEXT_PREFIX
+
+    stack = synth.stack
+    accept_role = stack.get_logical_id(stack.stage_functions["accept_response"].role.node.default_child)
+    backend = stack.get_logical_id(stack.backend_policy.node.default_child)
+    grants = _statements_naming(synth, TEXT_PREFIX)
+    by_policy = {lid: statement for lid, statement in grants}
+    assert len(grants) == len(by_policy) == 2, grants
+    (accept_policy,) = [lid for lid in by_policy if lid != backend]
+    assert {"Ref": accept_role} in synth.document["Resources"][accept_policy]["Properties"]["Roles"]
+    assert by_policy[accept_policy]["Action"] == "s3:GetObject"
+    assert by_policy[backend]["Action"] == "s3:PutObject"
+    media = stack.get_logical_id(stack.storage.media.node.default_child)
+    for _, statement in grants:
+        # one ARN: this bucket's answers/ prefix, never a list, the bucket's `*` or another bucket
+        separator, parts = statement["Resource"]["Fn::Join"]
+        assert separator == "" and parts[0] == {"Fn::GetAtt": [media, "Arn"]} and parts[1:] == [f"/{TEXT_PREFIX}*"]

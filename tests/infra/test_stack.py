@@ -9,7 +9,7 @@ from aws_cdk.assertions import Match
 
 from familyplus.catalog import WORKFLOWS
 from infra.runtime import FFMPEG_PATH
-from infra.storage import IDEMPOTENCY_KEY, IDEMPOTENCY_TTL_ATTRIBUTE, TMP_PREFIX
+from infra.storage import IDEMPOTENCY_KEY, IDEMPOTENCY_TTL_ATTRIBUTE, TEXT_PREFIX, TMP_PREFIX
 from tests.infra.conftest import Synth
 
 
@@ -113,7 +113,11 @@ def test_media_bucket_is_private_encrypted_tls_only_and_expires_tmp(synth: Synth
             "LoggingConfiguration": Match.object_like({"LogFilePrefix": "media/"}),
             "LifecycleConfiguration": {
                 "Rules": Match.array_with(
-                    [Match.object_like({"Prefix": TMP_PREFIX, "ExpirationInDays": 1, "Status": "Enabled"})]
+                    [
+                        Match.object_like({"Prefix": TMP_PREFIX, "ExpirationInDays": 1, "Status": "Enabled"}),
+                        # past the 14-day redrive window, so a redriven AcceptResponse still finds its text
+                        Match.object_like({"Prefix": TEXT_PREFIX, "ExpirationInDays": 15, "Status": "Enabled"}),
+                    ]
                 )
             },
         },
@@ -160,7 +164,7 @@ def test_storage_grants_are_per_need(synth: Synth) -> None:
         ]
         actions = {a for s in statements for a in ([s["Action"]] if isinstance(s["Action"], str) else s["Action"])}
         assert {"secretsmanager:GetSecretValue", "dynamodb:GetItem", "dynamodb:PutItem"} <= actions
-        assert ("s3:GetObject" in actions) is (spec.audio or spec.media)
+        assert ("s3:GetObject" in actions) is (spec.audio or spec.media or spec.text_objects)
         assert not any(a.startswith(("s3:", "dynamodb:", "secretsmanager:")) and "*" in a for a in actions)
 
 

@@ -29,6 +29,11 @@ EXECUTION_PREFIX = "response-"
 BATCH_MANIFEST_PREFIX = "batches/"
 BATCH_RESULTS_PREFIX = "batches/results"
 
+#: Where the backend's client stores a typed answer before it starts the execution (`text_key`), so the
+#: words never travel in the execution input. The accept_response role may read only there; the bucket's
+#: lifecycle rule keeps the objects past the 14-day redrive window, then expires them (infra/storage.py).
+TEXT_PREFIX = "answers/"
+
 
 def validate_key(key: str) -> str:
     """A media key, checked: relative, and unable to leave the store (no `..`, no absolute path)."""
@@ -61,6 +66,17 @@ def execution_name(response_id: str) -> str:
 
 
 # --- media keys -------------------------------------------------------------------------------------------
+
+
+def text_sha256(text: str) -> str:
+    """The hex SHA-256 of a typed answer's UTF-8 bytes: stands for the words in the execution input."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def text_key(family_id: str, response_id: str, sha256: str) -> str:
+    """Per family and response, named by the content hash: other words for the same response are another
+    object, so a conflicting start never overwrites the text a live execution is about to read."""
+    return f"{TEXT_PREFIX}{family_id}/{response_id}/{sha256}.txt"
 
 
 def chunk_audio_key(response_id: str, index: int) -> str:

@@ -9,18 +9,27 @@ from typing import Literal
 from pydantic import Field, field_validator, model_validator
 
 from familyplus.models.base import MAX_TEXT_CHARS, Id, MediaType, Record, ResponseStatus, StoryId, WireModel
-from familyplus.models.keys import EXECUTION_PREFIX
+from familyplus.models.keys import EXECUTION_PREFIX, MediaKey, text_key
 
 # --- workflow events -------------------------------------------------------------------------
 
 
 class ProcessResponseInput(WireModel):
-    """The input of the process_response workflow, as the backend (or `familyplus run`) sends it."""
+    """The input of the process_response workflow, as the backend (or `familyplus run`) sends it.
+
+    A typed answer comes in one of two forms: by reference (`textKey` + `textSha256`, what
+    `familyplus.client.start_processing` sends when given the media bucket: the words stay out of the
+    execution's input and history) or inline (`text`, the seed's form, which the local profile uses)."""
 
     response_id: Id
     family_id: Id
     media_type: MediaType
     text: str | None = Field(default=None, max_length=MAX_TEXT_CHARS)
+    #: The media-store object holding the answer (`keys.text_key`), and the hash of its UTF-8 bytes. The hash
+    #: keeps the input specific to the words, so Step Functions' name + input check still tells a duplicate
+    #: start (same words) from a conflicting one (other words for the same response id).
+    text_key: MediaKey | None = None
+    text_sha256: str | None = Field(default=None, pattern=r"^[0-9a-f]{64}$")
     audio_key: str | None = None
     #: The backend's id of the question answered. It is not stored, but it is part of the input, so the same
     #: response id sent again for another prompt is a conflict (another input), never a duplicate.
@@ -34,6 +43,19 @@ class ProcessResponseInput(WireModel):
         if value is not None and not value.strip():
             raise ValueError("text is empty")
         return value
+
+    @model_validator(mode="after")
+    def _one_text_form(self) -> ProcessResponseInput:
+        if self.text_key is None and self.text_sha256 is None:
+            return self
+        if self.text is not None:
+            raise ValueError("give text or textKey, not both")
+        if self.text_key is None or self.text_sha256 is None:
+            raise ValueError("textKey and textSha256 go together")
+        # The key is derived, never chosen: an input cannot point accept_response at another family's object.
+        if self.text_key != text_key(self.family_id, self.response_id, self.text_sha256):
+            raise ValueError("textKey is not this response's text object (answers/<familyId>/<responseId>/<sha>.txt)")
+        return self
 
 
 class ResponseRef(WireModel):

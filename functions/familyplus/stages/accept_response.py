@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
 from typing import Protocol
 
-from familyplus.errors import PermanentError
+from familyplus.errors import NotFoundError, PermanentError
+from familyplus.models.base import MAX_TEXT_CHARS
 from familyplus.models.keys import is_url, validate_key
 from familyplus.models.response import ProcessResponseInput, ResponseRecord, ResponseRef
-from familyplus.ports import Store
+from familyplus.ports import MediaStore, Store
 
 STAGE = "accept_response"
 
@@ -32,9 +34,43 @@ def has_words(text: str) -> bool:
 class AcceptPorts(Protocol):
     @property
     def store(self) -> Store: ...
+    @property
+    def media(self) -> MediaStore: ...
+
+
+#: A UTF-8 character is at most 4 bytes: anything larger cannot be within the text limit.
+_MAX_TEXT_BYTES = MAX_TEXT_CHARS * 4
+
+
+def referenced_text(event: ProcessResponseInput, media: MediaStore) -> str:
+    """The answer stored under `textKey`, checked against `textSha256`. Errors name the field and the rule,
+    never the words."""
+    assert event.text_key is not None and event.text_sha256 is not None  # the model pairs them
+    try:
+        data = media.get_bytes(event.text_key, max_bytes=_MAX_TEXT_BYTES)
+    except NotFoundError as exc:
+        raise PermanentError("textKey: no text object under the key", stage=STAGE, field="textKey") from exc
+    except PermanentError as exc:
+        raise PermanentError(f"textKey: {exc.message}", stage=STAGE, field="textKey") from exc
+    # The hash is over the bytes, so a changed or truncated object is refused before it is decoded.
+    if hashlib.sha256(data).hexdigest() != event.text_sha256:
+        raise PermanentError("textKey: the object does not match textSha256", stage=STAGE, field="textKey")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise PermanentError("textKey: the object is not UTF-8 text", stage=STAGE, field="textKey") from None
+    if len(text) > MAX_TEXT_CHARS:
+        raise PermanentError(f"text is longer than {MAX_TEXT_CHARS} characters", stage=STAGE, field="text")
+    if not text.strip():
+        raise PermanentError("text is empty", stage=STAGE, field="text")
+    return text
 
 
 def run(event: ProcessResponseInput, ports: AcceptPorts) -> ResponseRef:
+    if event.text_key is not None:
+        # Read here, once: the row then holds the words, and the later stages read them from the store
+        # exactly as for an inline answer.
+        event = event.model_copy(update={"text": referenced_text(event, ports.media), "text_key": None})
     # Checks that span fields; single-field rules live on the model. Nothing is stored unless all pass.
     if event.media_type == "text" and event.text is None:
         raise PermanentError("text is required when mediaType is 'text'", stage=STAGE, field="text")
