@@ -87,3 +87,18 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
         terminalreporter.section("reliability")
         for name, value in sorted(COUNTS.items()):
             terminalreporter.write_line(f"{name}: {value}")
+
+
+@pytest.fixture
+def fake_aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """moto's in-process AWS (us-east-1) with throwaway credentials, so nothing can reach a real account."""
+    from moto import mock_aws
+
+    for key, value in {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_DEFAULT_REGION": "us-east-1",
+    }.items():
+        monkeypatch.setenv(key, value)
+    with mock_aws():
+        yield

@@ -19,21 +19,14 @@ DEFINITION = json.dumps({"StartAt": "Done", "States": {"Done": {"Type": "Succeed
 
 
 @pytest.fixture
-def sfn(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Any, str]]:
-    for key, value in {
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_DEFAULT_REGION": REGION,
-    }.items():
-        monkeypatch.setenv(key, value)
-    with mock_aws():
-        client = boto3.client("stepfunctions", region_name=REGION)
-        arn = client.create_state_machine(
-            name="familyplus-test-process-response",
-            definition=DEFINITION,
-            roleArn="arn:aws:iam::123456789012:role/sfn",
-        )["stateMachineArn"]
-        yield client, arn
+def sfn(fake_aws: None) -> Iterator[tuple[Any, str]]:
+    client = boto3.client("stepfunctions", region_name=REGION)
+    arn = client.create_state_machine(
+        name="familyplus-test-process-response",
+        definition=DEFINITION,
+        roleArn="arn:aws:iam::123456789012:role/sfn",
+    )["stateMachineArn"]
+    yield client, arn
 
 
 def _executions(client: Any, arn: str) -> list[dict[str, Any]]:

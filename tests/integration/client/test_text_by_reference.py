@@ -11,7 +11,6 @@ from typing import Any
 
 import boto3
 import pytest
-from moto import mock_aws
 
 from familyplus.adapters.cloud.s3_media_store import S3MediaStore
 from familyplus.bootstrap import Adapters
@@ -54,28 +53,21 @@ class Cloud:
 
 
 @pytest.fixture
-def cloud(monkeypatch: pytest.MonkeyPatch) -> Iterator[Cloud]:
-    for key, value in {
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_DEFAULT_REGION": REGION,
-    }.items():
-        monkeypatch.setenv(key, value)
-    with mock_aws():
-        sfn = boto3.client("stepfunctions", region_name=REGION)
-        s3 = boto3.client("s3", region_name=REGION)
-        s3.create_bucket(Bucket=BUCKET)
-        # as infra/storage.py configures the media bucket: SSE-S3 by default on every object
-        s3.put_bucket_encryption(
-            Bucket=BUCKET,
-            ServerSideEncryptionConfiguration={
-                "Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}]
-            },
-        )
-        arn = sfn.create_state_machine(
-            name="familyplus-test-process-response", definition=DEFINITION, roleArn="arn:aws:iam::123456789012:role/sfn"
-        )["stateMachineArn"]
-        yield Cloud(sfn, s3, arn, S3MediaStore(BUCKET, client=s3))
+def cloud(fake_aws: None) -> Iterator[Cloud]:
+    sfn = boto3.client("stepfunctions", region_name=REGION)
+    s3 = boto3.client("s3", region_name=REGION)
+    s3.create_bucket(Bucket=BUCKET)
+    # as infra/storage.py configures the media bucket: SSE-S3 by default on every object
+    s3.put_bucket_encryption(
+        Bucket=BUCKET,
+        ServerSideEncryptionConfiguration={
+            "Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}]
+        },
+    )
+    arn = sfn.create_state_machine(
+        name="familyplus-test-process-response", definition=DEFINITION, roleArn="arn:aws:iam::123456789012:role/sfn"
+    )["stateMachineArn"]
+    yield Cloud(sfn, s3, arn, S3MediaStore(BUCKET, client=s3))
 
 
 def test_the_execution_input_holds_no_text_only_its_key_and_hash(cloud: Cloud) -> None:

@@ -10,7 +10,6 @@ from typing import Any
 
 import boto3
 import pytest
-from moto import mock_aws
 from typer.testing import CliRunner
 
 from familyplus_local.cli import app, common
@@ -72,26 +71,19 @@ def test_token_bucket_refills_while_idle_but_never_above_its_burst() -> None:
 
 
 @pytest.fixture
-def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, Any]]:
-    for key, value in {
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_DEFAULT_REGION": REGION,
-    }.items():
-        monkeypatch.setenv(key, value)
-    with mock_aws():
-        sfn = boto3.client("stepfunctions", region_name=REGION)
-        s3 = boto3.client("s3", region_name=REGION)
-        s3.create_bucket(Bucket=BUCKET)
-        arns = {
-            name: sfn.create_state_machine(
-                name=f"familyplus-dev-{name}", definition=DEFINITION, roleArn="arn:aws:iam::123456789012:role/sfn"
-            )["stateMachineArn"]
-            for name in ("process-response", "batch-responses")
-        }
-        monkeypatch.setattr(common, "stepfunctions_client", lambda *_: sfn)
-        monkeypatch.setattr(common, "s3_client", lambda *_: s3)
-        yield {"sfn": sfn, "s3": s3, **arns}
+def aws(fake_aws: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, Any]]:
+    sfn = boto3.client("stepfunctions", region_name=REGION)
+    s3 = boto3.client("s3", region_name=REGION)
+    s3.create_bucket(Bucket=BUCKET)
+    arns = {
+        name: sfn.create_state_machine(
+            name=f"familyplus-dev-{name}", definition=DEFINITION, roleArn="arn:aws:iam::123456789012:role/sfn"
+        )["stateMachineArn"]
+        for name in ("process-response", "batch-responses")
+    }
+    monkeypatch.setattr(common, "stepfunctions_client", lambda *_: sfn)
+    monkeypatch.setattr(common, "s3_client", lambda *_: s3)
+    yield {"sfn": sfn, "s3": s3, **arns}
 
 
 def write_lines(path: Path, lines: list[Any]) -> Path:

@@ -10,7 +10,6 @@ from typing import Any
 import boto3
 import pytest
 from botocore.stub import Stubber
-from moto import mock_aws
 from typer.testing import CliRunner
 
 from familyplus_local.cli import app, common
@@ -22,20 +21,13 @@ DEFINITION = json.dumps({"StartAt": "Done", "States": {"Done": {"Type": "Succeed
 
 
 @pytest.fixture
-def sfn(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Any, str]]:
-    for key, value in {
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_DEFAULT_REGION": REGION,
-    }.items():
-        monkeypatch.setenv(key, value)
-    with mock_aws():
-        client = boto3.client("stepfunctions", region_name=REGION)
-        arn = client.create_state_machine(
-            name="process_response", definition=DEFINITION, roleArn="arn:aws:iam::123456789012:role/sfn"
-        )["stateMachineArn"]
-        monkeypatch.setattr(common, "stepfunctions_client", lambda *_: client)
-        yield client, arn
+def sfn(fake_aws: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Any, str]]:
+    client = boto3.client("stepfunctions", region_name=REGION)
+    arn = client.create_state_machine(
+        name="process_response", definition=DEFINITION, roleArn="arn:aws:iam::123456789012:role/sfn"
+    )["stateMachineArn"]
+    monkeypatch.setattr(common, "stepfunctions_client", lambda *_: client)
+    yield client, arn
 
 
 def test_list_filters_by_status_and_show_prints_history(sfn: tuple[Any, str]) -> None:
