@@ -78,7 +78,9 @@ class MeaningValueTagger:
                     self._prototypes[tag] = mean / np.linalg.norm(mean)
             return self._prototypes
 
-    def tag(self, text: str, vocabulary: Sequence[str]) -> list[ValueTag]:
+    def features(self, text: str, vocabulary: Sequence[str]) -> list[tuple[str, float, list[str]]]:
+        """For each known value of `vocabulary`: its standardised meaning score and the cue phrases found.
+        `tag` scores these; bench/fit_tagger.py fits the weights on the same numbers."""
         known = [t for t in vocabulary if t in DESCRIPTIONS]
         if not text.strip() or len(known) < 2:
             return []
@@ -88,12 +90,20 @@ class MeaningValueTagger:
         spread = float(sims.std()) or 1.0
         relative = (sims - sims.mean()) / spread
         tokens = _tokens(clean_spoken(text) or text)
+        return [(tag, float(z), self._cues.find(tag, tokens)) for tag, z in zip(known, relative, strict=True)]
+
+    def tag(self, text: str, vocabulary: Sequence[str]) -> list[ValueTag]:
         scored: list[ValueTag] = []
-        for tag, z in zip(known, relative, strict=True):
-            cues = self._cues.find(tag, tokens)
-            logit = _W_MEANING * float(z) + _W_CUES * min(len(cues), _MAX_CUES) + _BIAS
-            score = round(1.0 / (1.0 + math.exp(-logit)), 3)
+        for tag, z, cues in self.features(text, vocabulary):
+            score = round(probability(z, len(cues)), 3)
             if score >= self.min_score:
                 scored.append(ValueTag(tag=tag, score=score, evidence=sorted(set(cues))[:5]))
         kept = sorted(scored, key=lambda t: (-t.score, t.tag))[:_MAX_TAGS]
         return [t for t in kept if t.score >= kept[0].score - self.margin]
+
+
+def probability(meaning: float, cues: int, weights: tuple[float, float, float] | None = None) -> float:
+    """The logistic score of one value from its two features (`weights`: meaning, cues, bias)."""
+    w_meaning, w_cues, bias = weights or (_W_MEANING, _W_CUES, _BIAS)
+    logit = w_meaning * meaning + w_cues * min(cues, _MAX_CUES) + bias
+    return 1.0 / (1.0 + math.exp(-logit))
