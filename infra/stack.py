@@ -87,10 +87,11 @@ class FamilyplusStack(Stack):
                 environment=environment,
                 log_key=self.data_key.key,
             )
-            # Every stage reaches the Store (Supabase) with the service key from the secret, and may cache
-            # provider calls; only the stages the catalog marks read media objects or call Bedrock.
+            # Every stage reaches the Store (Supabase) with the service key from the secret; only the stages
+            # the catalog marks cache provider calls, read media objects or call Bedrock.
             self.storage.grant_secret_read(stage.role)
-            self.storage.grant_idempotency(stage.role)
+            if spec.provider_cache:
+                self.storage.grant_idempotency(stage.role)
             if spec.bedrock:
                 bedrock.grant_invoke(stage.role, config.bedrock_model_id, scope=stage)
             if spec.media or spec.audio:

@@ -31,6 +31,8 @@ class StageSpec:
     text_objects: bool = False
     #: calls the LLM (Bedrock) in the cloud profile
     bedrock: bool = False
+    #: makes a provider call kept in the provider-call cache (the idempotency table) in the cloud profile
+    provider_cache: bool = False
 
     @property
     def state_name(self) -> str:
@@ -73,11 +75,15 @@ STAGES: tuple[StageSpec, ...] = (
     ),
     StageSpec("transcribe_chunk", "Transcribe one chunk of a recording", memory_mb=1024, timeout_s=900, media=True),
     StageSpec("merge_transcript", "Merge chunk transcripts in order, without the overlaps' duplicates", media=True),
-    StageSpec("embed", "Embed the response's words for semantic search"),
-    StageSpec("tag_values", "Tag the response with values from the controlled vocabulary", bedrock=True),
-    StageSpec("extract_wisdom", "Find advice and life lessons", bedrock=True),
-    StageSpec("write_story", "Write the story: title, summary, narrative", timeout_s=120, bedrock=True),
-    StageSpec("extract_quotes", "Keep memorable verbatim quotes", bedrock=True),
+    StageSpec("embed", "Embed the response's words for semantic search", provider_cache=True),
+    StageSpec(
+        "tag_values", "Tag the response with values from the controlled vocabulary", bedrock=True, provider_cache=True
+    ),
+    StageSpec("extract_wisdom", "Find advice and life lessons", bedrock=True, provider_cache=True),
+    StageSpec(
+        "write_story", "Write the story: title, summary, narrative", timeout_s=120, bedrock=True, provider_cache=True
+    ),
+    StageSpec("extract_quotes", "Keep memorable verbatim quotes", bedrock=True, provider_cache=True),
     StageSpec("complete_response", "Mark the response completed"),
     StageSpec("mark_failed", "Record a failed execution on the response row"),
     # generate_podcast
@@ -87,6 +93,7 @@ STAGES: tuple[StageSpec, ...] = (
         timeout_s=120,
         media=True,
         bedrock=True,
+        provider_cache=True,
     ),
     StageSpec("synthesize_segment", "Speak one script segment", timeout_s=120, audio=True, media=True),
     StageSpec(
