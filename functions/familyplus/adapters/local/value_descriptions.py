@@ -4,16 +4,19 @@ whole phrases, never as single words split out of them: "every year" is one cue,
 
 Covers exactly `familyplus.vocabulary.VALUE_TAGS` (a test checks this). Descriptions and cues say
 what the values mean in everyday words; none is copied from the evaluation set (evals/answers.json), whose
-answers are only used to choose the tagger's weights and threshold.
+answers are only used to choose the tagger's weights and threshold. `family` is described by the bonds and
+life of a family, not by naming relatives: nearly every story mentions a mother or a son, and a
+description made of such mentions drew the tagger to `family` for all of them.
 """
 
 from __future__ import annotations
 
 DESCRIPTIONS: dict[str, tuple[str, ...]] = {
     "family": (
-        "A story about my parents, my children, my grandparents or my brothers and sisters.",
-        "What our family did together at home.",
-        "My mother and father raised us and looked after us.",
+        "How our family stuck together and looked after one another.",
+        "The bond between a parent and a child, and what we meant to each other.",
+        "Growing up in our house with my brothers and sisters, and the family we became.",
+        "What I want my children and grandchildren to know about where they come from.",
     ),
     "love": (
         "I fell in love and we got married.",
@@ -29,6 +32,8 @@ DESCRIPTIONS: dict[str, tuple[str, ...]] = {
         "I worked long hours at a hard job to earn a living.",
         "Getting up before dawn to do the chores and the work that had to be done.",
         "My first job and what work taught me.",
+        "Years of labor on the farm, in the mine or at the factory to provide for the family.",
+        "Earning every dollar through sweat and effort.",
     ),
     "faith": (
         "We prayed and went to church, and my faith in God carried me.",
