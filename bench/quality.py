@@ -8,7 +8,8 @@ at most `max_tags`), wisdom precision/recall (a proposed item matches a labelled
 overlap ≥ 60%; `kind ok` = advice/lesson right among matches), search hit@1/hit@3 over every paraphrased
 query (each answer stored with its question and embedded by the embed stage, then `familyplus.search` on
 a real SqliteStore holding all answers, the relevance floor applied),
-the share of nonsense queries with no hit, and the model's load time and per-response cost.
+the share of nonsense queries with no hit, and the model's load time and per-response cost. Beside them, a
+second annotator's blind tags scored the same way (evals/second_annotator_tags.json): how far two readers agree.
 
 Profiles: `offline` = what the local profile's composition root builds today; `hashing` = the previous
 offline providers (hashing embedder, lexicon tagger, advice-pattern wisdom), kept as the baseline.
@@ -40,6 +41,8 @@ from familyplus.stages import embed as embed_stage
 from familyplus.vocabulary import VALUE_TAGS
 
 EVAL_SET = Path(__file__).resolve().parent.parent / "evals" / "answers.json"
+# A second annotator's tags for the same answers (blind to the labels): the agreement of two readers.
+SECOND_ANNOTATOR = EVAL_SET.with_name("second_annotator_tags.json")
 MAX_TAGS = 5  # the tag_values stage's default cap (settings.max_tags)
 _WORD = re.compile(r"[a-z0-9']+")
 
@@ -100,6 +103,20 @@ def score_tags(tagger: ValueTagger, answers: Sequence[dict[str, Any]]) -> tuple[
         if set(predicted) != gold:
             notes.append(f"{answer['id']}: +{sorted(set(predicted) - gold)} -{sorted(gold - set(predicted))}")
     return counts, notes
+
+
+def annotator_agreement(answers: Sequence[dict[str, Any]], path: Path = SECOND_ANNOTATOR) -> Counts | None:
+    """The second annotator's tags scored against the labels, as a tagger's would be (None without the file)."""
+    if not path.exists():
+        return None
+    second: dict[str, list[str]] = json.loads(path.read_text("utf-8"))["tags"]
+    counts = Counts()
+    for answer in answers:
+        tags = set(second[answer["id"]])
+        counts.tp += len(tags & set(answer["tags"]))
+        counts.predicted += len(tags)
+        counts.gold += len(answer["tags"])
+    return counts
 
 
 def score_wisdom(extractor: WisdomExtractor, answers: Sequence[dict[str, Any]]) -> tuple[Counts, list[str]]:
@@ -255,6 +272,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             continue
         row = "".join(f"{results[name][metric]:>12.3f}" for name in names)
         print(f"{metric:30s}{row}")
+    agreement = annotator_agreement(select(data["answers"], args.split))
+    if agreement is not None:
+        print(
+            f"\nsecond annotator's tags against the labels (two careful readers): precision "
+            f"{agreement.precision:.3f}, recall {agreement.recall:.3f}"
+        )
     if args.details:
         for name in names:
             print(f"\n--- {name}: misses")

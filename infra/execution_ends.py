@@ -17,7 +17,6 @@ from collections.abc import Mapping
 from aws_cdk import Duration
 from aws_cdk import aws_events as events
 from aws_cdk import aws_events_targets as targets
-from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_sns as sns
@@ -25,6 +24,7 @@ from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
 
 from familyplus.models.response import STATUS_CHANGE
+from infra.monitoring import let_service_publish
 
 #: The statuses an execution ends in without succeeding.
 BAD_ENDS = ("FAILED", "TIMED_OUT", "ABORTED")
@@ -57,13 +57,7 @@ class ExecutionEnds(Construct):
         ends MarkFailed records on the response row."""
         super().__init__(scope, construct_id)
         # EventBridge publishes to the encrypted topic only if the topic's key lets it.
-        topic_key.add_to_resource_policy(
-            iam.PolicyStatement(
-                principals=[iam.ServicePrincipal("events.amazonaws.com")],
-                actions=["kms:Decrypt", "kms:GenerateDataKey*"],
-                resources=["*"],  # in a key policy, '*' means this key
-            )
-        )
+        let_service_publish(topic_key, "events.amazonaws.com")
         self.to_ops = events.Rule(
             self,
             "ToOps",

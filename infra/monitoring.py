@@ -35,6 +35,18 @@ def _alarm(scope: Construct, cid: str, metric: cloudwatch.Metric, description: s
     )
 
 
+def let_service_publish(key: kms.IKey, service: str) -> None:
+    """Let an AWS service (CloudWatch alarms, EventBridge rules) publish to a topic encrypted with `key`:
+    the service must be allowed to make data keys with it and decrypt them."""
+    key.add_to_resource_policy(
+        iam.PolicyStatement(
+            principals=[iam.ServicePrincipal(service)],
+            actions=["kms:Decrypt", "kms:GenerateDataKey*"],
+            resources=["*"],  # in a key policy, '*' means this key
+        )
+    )
+
+
 class Monitoring(Construct):
     def __init__(
         self,
@@ -55,13 +67,7 @@ class Monitoring(Construct):
             description="Family+ alarm topic encryption",
             enable_key_rotation=True,
         )
-        self.key.add_to_resource_policy(
-            iam.PolicyStatement(
-                principals=[iam.ServicePrincipal("cloudwatch.amazonaws.com")],
-                actions=["kms:Decrypt", "kms:GenerateDataKey*"],
-                resources=["*"],  # in a key policy, '*' means this key
-            )
-        )
+        let_service_publish(self.key, "cloudwatch.amazonaws.com")
         self.topic = sns.Topic(
             self,
             "Alarms",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -101,3 +102,20 @@ def test_metrics_count_precision_and_recall_as_labelled() -> None:
         "I learned that pride is in doing a job well", "I learned that pride is in doing a dirty job well."
     )
     assert not q.same_sentence("We lived by the sea.", "Save a little every week.")
+
+
+def test_the_second_annotator_tagged_every_answer_from_the_vocabulary() -> None:
+    second = json.loads((ROOT / "evals" / "second_annotator_tags.json").read_text("utf-8"))["tags"]
+    assert set(second) == {a["id"] for a in answers()}
+    for answer_id, tags in second.items():
+        assert 1 <= len(tags) <= 3 and set(tags) <= set(VALUE_TAGS), answer_id
+
+
+def test_annotator_agreement_counts_like_a_tagger(tmp_path: Path) -> None:
+    q = bench_quality()
+    path = tmp_path / "second.json"
+    path.write_text(json.dumps({"tags": {"a": ["family", "humor"], "b": ["faith"]}}), "utf-8")
+    labelled = [{"id": "a", "tags": ["family", "hard_work"]}, {"id": "b", "tags": ["faith", "love", "humor"]}]
+    counts = q.annotator_agreement(labelled, path)
+    assert (counts.tp, counts.predicted, counts.gold) == (2, 3, 5)
+    assert q.annotator_agreement(labelled, tmp_path / "missing.json") is None
