@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 from quality import load_eval_set, select
 
-from familyplus.adapters.local.meaning_tagger import MAX_TAGS, MeaningValueTagger, probability
+from familyplus.adapters.local.meaning_tagger import MeaningValueTagger, keep, probability
 from familyplus.vocabulary import VALUE_TAGS
 
 FOLDS = 4
@@ -65,9 +65,8 @@ def fit(rows: Rows, gold: dict[str, set[str]], ids: Sequence[str], penalty: floa
 def predict(
     row: list[tuple[str, float, int]], weights: tuple[float, float, float], threshold: float, margin: float
 ) -> set[str]:
-    scored = [(round(probability(z, c, weights), 3), tag) for tag, z, c in row]
-    kept = sorted((s for s in scored if s[0] >= threshold), key=lambda s: (-s[0], s[1]))[:MAX_TAGS]
-    return {tag for score, tag in kept if score >= kept[0][0] - margin}
+    scores = {tag: round(probability(z, c, weights), 3) for tag, z, c in row}
+    return set(keep(scores, min_score=threshold, margin=margin))
 
 
 def precision_recall(

@@ -95,13 +95,19 @@ class MeaningValueTagger:
         return [(tag, float(z), self._cues.find(tag, tokens)) for tag, z in zip(known, relative, strict=True)]
 
     def tag(self, text: str, vocabulary: Sequence[str]) -> list[ValueTag]:
-        scored: list[ValueTag] = []
-        for tag, z, cues in self.features(text, vocabulary):
-            score = round(probability(z, len(cues)), 3)
-            if score >= self.min_score:
-                scored.append(ValueTag(tag=tag, score=score, evidence=sorted(set(cues))[:5]))
-        kept = sorted(scored, key=lambda t: (-t.score, t.tag))[:MAX_TAGS]
-        return [t for t in kept if t.score >= kept[0].score - self.margin]
+        features = self.features(text, vocabulary)
+        evidence = {tag: sorted(set(cues))[:5] for tag, _, cues in features}
+        scores = {tag: round(probability(z, len(cues)), 3) for tag, z, cues in features}
+        kept = keep(scores, min_score=self.min_score, margin=self.margin)
+        return [ValueTag(tag=tag, score=scores[tag], evidence=evidence[tag]) for tag in kept]
+
+
+def keep(scores: dict[str, float], *, min_score: float, margin: float) -> list[str]:
+    """The selection rule, best first: at most `MAX_TAGS` values scoring at least `min_score`, less any more
+    than `margin` below the best (ties broken by name, so the answer is the same on every run)."""
+    ranked = sorted((tag for tag, score in scores.items() if score >= min_score), key=lambda t: (-scores[t], t))
+    kept = ranked[:MAX_TAGS]
+    return [tag for tag in kept if scores[tag] >= scores[kept[0]] - margin]
 
 
 def probability(meaning: float, cues: int, weights: tuple[float, float, float] | None = None) -> float:
