@@ -1,37 +1,53 @@
-"""Fit the offline value tagger's weights on the evaluation set's `tune` split, and choose its threshold.
+"""Fit the offline value tagger: its learned head on the training stories, its weights and threshold on tune.
 
-    .venv/bin/python bench/fit_tagger.py
+    .venv/bin/python bench/fit_tagger.py [--head]
 
 The tagger (functions/familyplus/adapters/local/meaning_tagger.py) scores each value with a logistic
-function of two features: how much closer the answer is to that value's description than to the others
-(standardised cosine) and how many of its cue phrases occur. This script computes those features with the
-tagger itself, fits the three weights by L2-regularised logistic regression (Newton's method: three
-parameters and a few hundred rows need no library), and chooses the regularisation, the score threshold
-and the margin by 4-fold cross-validation within `tune`, for the best min(precision, recall) under the
-tagger's own selection rule (top three at or above the threshold, less any more than `margin` below the
-best). It prints the constants to put in the tagger; it never reads the `test` split's labels.
+function of three features: how much closer the answer is to that value's description than to the others
+(standardised cosine), how many of its cue phrases occur, and the logit of a learned per-value head
+(value_head.py).
+
+`--head` first refits that head on training/value_stories.json — stories written and labelled for training,
+none from the evaluation set — choosing its L2 penalty by 5-fold cross-validated log-loss within those
+stories, and writes value_head.json with the hashes it was made from.
+
+Then the three weights are fitted on the evaluation set's `tune` split by L2-regularised logistic regression
+(Newton's method: four parameters and a few hundred rows need no library), with the regularisation, the
+score threshold and the margin chosen by 4-fold cross-validation within `tune` for the best min(precision,
+recall) under the tagger's own selection rule (`meaning_tagger.keep`). It prints the constants to put in the
+tagger; it never reads the `test` split's labels.
 """
 
 from __future__ import annotations
 
+import argparse
+import hashlib
 import itertools
+import json
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 from quality import load_eval_set, select
 
-from familyplus.adapters.local.meaning_tagger import MeaningValueTagger, keep, probability
+from familyplus.adapters.local.meaning_tagger import MeaningValueTagger, Weights, keep, probability
+from familyplus.adapters.local.minilm_embedder import MODEL_NAME, WEIGHTS_SHA256, MiniLmEmbedder
+from familyplus.adapters.local.value_head import HEAD_PATH, fit_head, head_document
 from familyplus.vocabulary import VALUE_TAGS
 
+TRAINING = Path(__file__).resolve().parent.parent / "training" / "value_stories.json"
 FOLDS = 4
 PENALTIES = (0.3, 1.0, 3.0, 10.0)
 THRESHOLDS = tuple(round(t, 2) for t in np.arange(0.15, 0.61, 0.05))
 MARGINS = (0.2, 0.3, 0.4, 0.5, 1.0)
+HEAD_FOLDS = 5
+HEAD_PENALTIES = (0.01, 0.03, 0.1, 0.3, 1.0)
 
-Rows = dict[str, list[tuple[str, float, int]]]
+Row = tuple[str, float, int, float]  # tag, meaning, cue count, head logit
+Rows = dict[str, list[Row]]
 
 
 @dataclass(frozen=True)
@@ -43,29 +59,73 @@ class Choice:
     recall: float
 
 
+def training_sha256(path: Path = TRAINING) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def load_training(path: Path = TRAINING) -> list[dict[str, Any]]:
+    stories: list[dict[str, Any]] = json.loads(path.read_text("utf-8"))["stories"]
+    return stories
+
+
+def log_loss(vectors: np.ndarray, labels: Sequence[set[str]], penalty: float) -> float:
+    """Mean held-out log-loss of the head over `HEAD_FOLDS` folds of the training stories."""
+    losses = []
+    for k in range(HEAD_FOLDS):
+        held = np.arange(len(vectors)) % HEAD_FOLDS == k
+        head = fit_head(vectors[~held], [lb for lb, h in zip(labels, held, strict=True) if not h], VALUE_TAGS, penalty)
+        for vector, label in zip(vectors[held], [lb for lb, h in zip(labels, held, strict=True) if h], strict=True):
+            for tag, logit in head.logits(vector).items():
+                p = min(max(1.0 / (1.0 + np.exp(-logit)), 1e-9), 1 - 1e-9)
+                losses.append(-np.log(p if tag in label else 1 - p))
+    return float(np.mean(losses))
+
+
+def refit_head(embedder: MiniLmEmbedder, path: Path = HEAD_PATH) -> float:
+    stories = load_training()
+    vectors = np.array([embedder.embed([s["text"]])[0] for s in stories], dtype=np.float32)
+    labels = [set(s["tags"]) for s in stories]
+    losses = {penalty: log_loss(vectors, labels, penalty) for penalty in HEAD_PENALTIES}
+    penalty = min(losses, key=losses.__getitem__)
+    head = fit_head(vectors, labels, VALUE_TAGS, penalty)
+    document = head_document(
+        head,
+        model=MODEL_NAME,
+        model_weights_sha256=WEIGHTS_SHA256,
+        training=TRAINING.name,
+        training_sha256=training_sha256(),
+        training_stories=len(stories),
+        penalty=penalty,
+    )
+    path.write_text(json.dumps(document) + "\n", "utf-8")
+    print(f"head: {len(stories)} training stories; held-out log-loss by L2 penalty {losses}; chose {penalty}")
+    return penalty
+
+
 def features(tagger: MeaningValueTagger, answers: Sequence[dict[str, Any]]) -> Rows:
-    return {a["id"]: [(tag, z, len(cues)) for tag, z, cues in tagger.features(a["text"], VALUE_TAGS)] for a in answers}
+    return {
+        a["id"]: [(f.tag, f.meaning, len(f.cues), f.head) for f in tagger.features(a["text"], VALUE_TAGS)]
+        for a in answers
+    }
 
 
-def fit(rows: Rows, gold: dict[str, set[str]], ids: Sequence[str], penalty: float) -> tuple[float, float, float]:
+def fit(rows: Rows, gold: dict[str, set[str]], ids: Sequence[str], penalty: float) -> Weights:
     """Logistic regression by Newton's method; the bias is not penalised."""
-    x = np.array([[z, min(c, 3), 1.0] for i in ids for _, z, c in rows[i]])
-    y = np.array([tag in gold[i] for i in ids for tag, _, _ in rows[i]], dtype=float)
-    w = np.zeros(3)
-    ridge = penalty * np.diag([1.0, 1.0, 0.0])
+    x = np.array([[z, min(c, 3), h, 1.0] for i in ids for _, z, c, h in rows[i]])
+    y = np.array([tag in gold[i] for i in ids for tag, _, _, _ in rows[i]], dtype=float)
+    w = np.zeros(4)
+    ridge = penalty * np.diag([1.0, 1.0, 1.0, 0.0])
     for _ in range(50):
         p = 1.0 / (1.0 + np.exp(-x @ w))
         step = np.linalg.solve(x.T @ (x * (p * (1 - p))[:, None]) + ridge, x.T @ (p - y) + ridge @ w)
         w -= step
         if np.abs(step).max() < 1e-9:
             break
-    return float(w[0]), float(w[1]), float(w[2])
+    return float(w[0]), float(w[1]), float(w[2]), float(w[3])
 
 
-def predict(
-    row: list[tuple[str, float, int]], weights: tuple[float, float, float], threshold: float, margin: float
-) -> set[str]:
-    scores = {tag: round(probability(z, c, weights), 3) for tag, z, c in row}
+def predict(row: list[Row], weights: Weights, threshold: float, margin: float) -> set[str]:
+    scores = {tag: round(probability(z, c, h, weights), 3) for tag, z, c, h in row}
     return set(keep(scores, min_score=threshold, margin=margin))
 
 
@@ -73,7 +133,7 @@ def precision_recall(
     rows: Rows,
     gold: dict[str, set[str]],
     ids: Sequence[str],
-    weights: tuple[float, float, float],
+    weights: Weights,
     threshold: float,
     margin: float,
 ) -> tuple[float, float]:
@@ -102,11 +162,17 @@ def cross_validate(rows: Rows, gold: dict[str, set[str]], ids: Sequence[str]) ->
     return best
 
 
-def main() -> int:
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--head", action="store_true", help="refit value_head.json on the training stories first")
+    args = parser.parse_args(argv)
+    embedder = MiniLmEmbedder()
+    if args.head:
+        refit_head(embedder)
     tune = select(load_eval_set()["answers"], "tune")
     gold = {a["id"]: set(a["tags"]) for a in tune}
     ids = [a["id"] for a in tune]
-    rows = features(MeaningValueTagger(), tune)
+    rows = features(MeaningValueTagger(embedder), tune)
     choice = cross_validate(rows, gold, ids)
     weights = fit(rows, gold, ids, choice.penalty)
     p, r = precision_recall(rows, gold, ids, weights, choice.threshold, choice.margin)
@@ -115,7 +181,10 @@ def main() -> int:
         f"chosen by {FOLDS}-fold cross-validation: L2 penalty {choice.penalty}, threshold {choice.threshold}, "
         f"margin {choice.margin} (cross-validated precision {choice.precision:.3f}, recall {choice.recall:.3f})"
     )
-    print(f"weights fitted on all of tune: meaning {weights[0]:.2f}, cues {weights[1]:.2f}, bias {weights[2]:.2f}")
+    print(
+        f"weights fitted on all of tune: meaning {weights[0]:.2f}, cues {weights[1]:.2f}, head {weights[2]:.2f}, "
+        f"bias {weights[3]:.2f}"
+    )
     print(f"on tune itself: precision {p:.3f}, recall {r:.3f}")
     return 0
 

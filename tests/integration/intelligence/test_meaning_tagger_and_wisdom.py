@@ -13,6 +13,11 @@ GRIEF = (
     "After Walter died I could not sleep for weeks. Every year on his birthday I still set a place for him. "
     "My son learns to cook his recipes now. The grief comes in waves, but I have learned to carry it."
 )
+LOSS = (
+    "When Margaret passed, the house went so quiet I left the television on all night. I did not think I would "
+    "get through that first winter. Some mornings I could not get out of bed. The grief never leaves you, but it "
+    "softens, and one day you notice the garden again."
+)
 FUNNY = (
     "Your uncle tried to fix the roof and got stuck up there all afternoon. We laughed so hard we cried, and "
     "the neighbors came out with lemonade to watch. He never lived it down."
@@ -29,12 +34,19 @@ def test_cue_phrases_match_whole_phrases_only() -> None:
     assert cues.find("tradition", ["every", "day", "for", "year"]) == []
 
 
-def test_a_grief_story_is_tagged_resilience_above_tradition_and_not_education() -> None:
-    """("learns" is no cue for education; "every year" is one cue, and the story is mostly about grief.)"""
-    scores = {t.tag: t.score for t in MeaningValueTagger().tag(GRIEF, VALUE_TAGS)}
-    assert "resilience" in scores
-    assert scores["resilience"] > scores.get("tradition", 0.0)
-    assert "education" not in scores
+def test_a_grief_story_is_tagged_resilience_and_never_by_split_words() -> None:
+    """The story a user met: tagged `tradition, education` by "every" and "years" split out of "every year" and
+    by "learns". Now resilience is found (by meaning and "grief"), education is not, and tradition comes only
+    from the whole phrase: setting a place every year on his birthday is a ritual, so it may stay."""
+    tags = {t.tag: t for t in MeaningValueTagger().tag(GRIEF, VALUE_TAGS)}
+    assert "resilience" in tags and "grief" in tags["resilience"].evidence
+    assert "education" not in tags
+    assert "tradition" not in tags or tags["tradition"].evidence == ["every year"]
+
+
+def test_a_story_of_loss_is_filed_under_resilience_first() -> None:
+    tags = MeaningValueTagger().tag(LOSS, VALUE_TAGS)
+    assert tags and tags[0].tag == "resilience"
 
 
 def test_a_funny_story_scores_humor_above_resilience() -> None:

@@ -1,20 +1,23 @@
-"""Offline value tagger by meaning: zero-shot against a description of each value, plus cue phrases.
+"""Offline value tagger by meaning: zero-shot against a description of each value, cue phrases, and a head
+learned from labelled stories.
 
-For an answer, the cosine between its embedding and each value's description (mean of its sentences,
-`value_descriptions.DESCRIPTIONS`) is standardised across the vocabulary — "how much more about *this*
-value than about the others", since every family story is a little about family — and combined with the
-count of cue phrases found as whole phrases (`value_descriptions.CUES`) in a logistic score. The top
-three values scoring at least `min_score` are kept (answers are labelled with one to three values), less
-any that falls more than `margin` below the best one: a story clearly about grief is not also filed under
-a value it only brushes.
+For an answer, three things are known of each value: the cosine between its embedding and the value's
+description (mean of its sentences, `value_descriptions.DESCRIPTIONS`), standardised across the vocabulary —
+"how much more about *this* value than about the others", since every family story is a little about
+family; the count of cue phrases found as whole phrases (`value_descriptions.CUES`); and the logit of a
+per-value logistic regression on the embedding (`value_head`), trained on several hundred stories written
+and labelled for it, which knows where readers draw a value's borders. A logistic score combines the three.
+The top three values scoring at least `min_score` are kept (answers are labelled with one to three values),
+less any that falls more than `margin` below the best one.
 
-The weights, the threshold and the margin come from `bench/fit_tagger.py` on the evaluation set's `tune`
-split only: logistic regression over the two features (L2-regularised; Newton's method), with the penalty,
-threshold and margin chosen by 4-fold cross-validation within that split for the best min(precision,
-recall). On the 40-answer tune split it chose no margin (1.0). Per-value biases, a feature for the best
-single sentence, sentence votes, the tune answers as extra examples (prototypes or nearest neighbours),
-a separate weight for kinship cues and twelve-sentence descriptions per value were tried the same way and
-did not help across folds.
+The head comes from `bench/fit_tagger.py --head` (training/value_stories.json only); the weights, the
+threshold and the margin from `bench/fit_tagger.py` on the evaluation set's `tune` split only: logistic
+regression over the three features (L2-regularised; Newton's method), with the penalty, threshold and margin
+chosen by 4-fold cross-validation within that split for the best min(precision, recall). Per-value biases,
+a feature for the best single sentence, sentence votes, the tune answers as extra examples (prototypes or
+nearest neighbours), a separate weight for kinship cues and twelve-sentence descriptions per value were
+tried the same way and did not help across folds; the learned head did, once it had enough stories (128
+were too few).
 """
 
 from __future__ import annotations
@@ -22,21 +25,40 @@ from __future__ import annotations
 import math
 import threading
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 
-from familyplus.adapters.local.minilm_embedder import MiniLmEmbedder
+from familyplus.adapters.local.minilm_embedder import WEIGHTS_SHA256, MiniLmEmbedder
 from familyplus.adapters.local.spoken import clean_spoken
 from familyplus.adapters.local.value_descriptions import CUES, DESCRIPTIONS
+from familyplus.adapters.local.value_head import ValueHead, load_head
 from familyplus.models.response import ValueTag
 from familyplus.text import stem, words
 
 # From bench/fit_tagger.py on the tune split (see the module docstring).
-_W_MEANING = 1.50
-_W_CUES = 0.78
-_BIAS = -2.76
+_W_MEANING = 1.32
+_W_CUES = 1.28
+_W_HEAD = 0.51
+_BIAS = -1.49
 _MAX_CUES = 3
 MAX_TAGS = 3
+
+
+Weights = tuple[float, float, float, float]
+
+
+@dataclass(frozen=True)
+class Features:
+    """What the tagger knows of one value for one answer."""
+
+    tag: str
+    #: how much closer the answer is to this value's description than to the others' (standardised cosine)
+    meaning: float
+    #: the value's cue phrases found in the answer, once per occurrence
+    cues: list[str]
+    #: the learned head's logit for this value (value_head.py)
+    head: float
 
 
 def _tokens(text: str) -> list[str]:
@@ -64,11 +86,12 @@ class CuePhrases:
 class MeaningValueTagger:
     """The `ValueTagger` port, offline, by meaning (see the module docstring)."""
 
-    def __init__(self, embedder: MiniLmEmbedder | None = None, *, min_score: float = 0.25, margin: float = 1.0) -> None:
+    def __init__(self, embedder: MiniLmEmbedder | None = None, *, min_score: float = 0.3, margin: float = 1.0) -> None:
         self.min_score, self.margin = min_score, margin
         self._embedder = embedder or MiniLmEmbedder()
         self._cues = CuePhrases(CUES)
         self._prototypes: dict[str, np.ndarray] | None = None
+        self._head: ValueHead | None = None
         self._lock = threading.Lock()
 
     def prototypes(self) -> dict[str, np.ndarray]:
@@ -80,26 +103,35 @@ class MeaningValueTagger:
                     self._prototypes[tag] = mean / np.linalg.norm(mean)
             return self._prototypes
 
-    def features(self, text: str, vocabulary: Sequence[str]) -> list[tuple[str, float, list[str]]]:
-        """For each known value of `vocabulary`: its standardised meaning score and the cue phrases found.
-        `tag` scores these; bench/fit_tagger.py fits the weights on the same numbers."""
+    def head(self) -> ValueHead:
+        with self._lock:
+            if self._head is None:
+                self._head = load_head(WEIGHTS_SHA256)
+            return self._head
+
+    def features(self, text: str, vocabulary: Sequence[str]) -> list[Features]:
+        """For each known value of `vocabulary`: its standardised meaning score, the cue phrases found and the
+        learned head's logit. `tag` scores these; bench/fit_tagger.py fits the weights on the same numbers."""
         known = [t for t in vocabulary if t in DESCRIPTIONS]
         if not text.strip() or len(known) < 2:
             return []
         prototypes = self.prototypes()
-        [vector] = self._embedder.embed([text])
-        sims = np.array([prototypes[t] for t in known]) @ np.asarray(vector)
+        vector = np.asarray(self._embedder.embed([text])[0])
+        sims = np.array([prototypes[t] for t in known]) @ vector
         spread = float(sims.std()) or 1.0
         relative = (sims - sims.mean()) / spread
+        learned = self.head().logits(vector)
         tokens = _tokens(clean_spoken(text) or text)
-        return [(tag, float(z), self._cues.find(tag, tokens)) for tag, z in zip(known, relative, strict=True)]
+        return [
+            Features(tag, float(z), self._cues.find(tag, tokens), learned.get(tag, 0.0))
+            for tag, z in zip(known, relative, strict=True)
+        ]
 
     def tag(self, text: str, vocabulary: Sequence[str]) -> list[ValueTag]:
-        features = self.features(text, vocabulary)
-        evidence = {tag: sorted(set(cues))[:5] for tag, _, cues in features}
-        scores = {tag: round(probability(z, len(cues)), 3) for tag, z, cues in features}
+        features = {f.tag: f for f in self.features(text, vocabulary)}
+        scores = {tag: round(probability(f.meaning, len(f.cues), f.head), 3) for tag, f in features.items()}
         kept = keep(scores, min_score=self.min_score, margin=self.margin)
-        return [ValueTag(tag=tag, score=scores[tag], evidence=evidence[tag]) for tag in kept]
+        return [ValueTag(tag=tag, score=scores[tag], evidence=sorted(set(features[tag].cues))[:5]) for tag in kept]
 
 
 def keep(scores: dict[str, float], *, min_score: float, margin: float) -> list[str]:
@@ -110,8 +142,8 @@ def keep(scores: dict[str, float], *, min_score: float, margin: float) -> list[s
     return [tag for tag in kept if scores[tag] >= scores[kept[0]] - margin]
 
 
-def probability(meaning: float, cues: int, weights: tuple[float, float, float] | None = None) -> float:
-    """The logistic score of one value from its two features (`weights`: meaning, cues, bias)."""
-    w_meaning, w_cues, bias = weights or (_W_MEANING, _W_CUES, _BIAS)
-    logit = w_meaning * meaning + w_cues * min(cues, _MAX_CUES) + bias
+def probability(meaning: float, cues: int, head: float, weights: Weights | None = None) -> float:
+    """The logistic score of one value from its three features (`weights`: meaning, cues, head, bias)."""
+    w_meaning, w_cues, w_head, bias = weights or (_W_MEANING, _W_CUES, _W_HEAD, _BIAS)
+    logit = w_meaning * meaning + w_cues * min(cues, _MAX_CUES) + w_head * head + bias
     return 1.0 / (1.0 + math.exp(-logit))

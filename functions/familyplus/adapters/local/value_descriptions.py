@@ -133,6 +133,9 @@ CUES: dict[str, tuple[str, ...]] = {
         "never gave up",
         "keep going",
         "lost everything",
+        "grief",
+        "grieving",
+        "mourning",
     ),
     "hard_work": (
         "worked hard",
