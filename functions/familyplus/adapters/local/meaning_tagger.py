@@ -37,10 +37,10 @@ from familyplus.models.response import ValueTag
 from familyplus.text import stem, words
 
 # From bench/fit_tagger.py on the tune split (see the module docstring).
-_W_MEANING = 1.32
-_W_CUES = 1.28
-_W_HEAD = 0.51
-_BIAS = -1.49
+_W_MEANING = 1.35
+_W_CUES = 1.26
+_W_HEAD = 0.45
+_BIAS = -1.54
 _MAX_CUES = 3
 MAX_TAGS = 3
 
