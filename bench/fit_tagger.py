@@ -36,7 +36,7 @@ from quality import load_eval_set, select
 
 from familyplus.adapters.local.meaning_tagger import MeaningValueTagger, Weights, keep, probability
 from familyplus.adapters.local.minilm_embedder import MODEL_NAME, WEIGHTS_SHA256, MiniLmEmbedder
-from familyplus.adapters.local.value_head import HEAD_PATH, fit_head, head_document
+from familyplus.adapters.local.value_head import HEAD_PATH, fit_head, head_document, logistic_regression
 from familyplus.vocabulary import VALUE_TAGS
 
 TRAINING = Path(__file__).resolve().parent.parent / "training" / "value_stories.json"
@@ -112,17 +112,10 @@ def features(tagger: MeaningValueTagger, answers: Sequence[dict[str, Any]]) -> R
 
 
 def fit(rows: Rows, gold: dict[str, set[str]], ids: Sequence[str], penalty: float) -> Weights:
-    """Logistic regression by Newton's method; the bias is not penalised."""
+    """Logistic regression over the three features; the bias is not penalised."""
     x = np.array([[z, min(c, 3), h, 1.0] for i in ids for _, z, c, h in rows[i]])
     y = np.array([tag in gold[i] for i in ids for tag, _, _, _ in rows[i]], dtype=float)
-    w = np.zeros(4)
-    ridge = penalty * np.diag([1.0, 1.0, 1.0, 0.0])
-    for _ in range(50):
-        p = 1.0 / (1.0 + np.exp(-x @ w))
-        step = np.linalg.solve(x.T @ (x * (p * (1 - p))[:, None]) + ridge, x.T @ (p - y) + ridge @ w)
-        w -= step
-        if np.abs(step).max() < 1e-9:
-            break
+    w = logistic_regression(x, y, penalty * np.diag([1.0, 1.0, 1.0, 0.0]), tolerance=1e-9)
     return float(w[0]), float(w[1]), float(w[2]), float(w[3])
 
 

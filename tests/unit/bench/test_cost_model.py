@@ -2,27 +2,13 @@
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[3]
+from tests.support import load_bench
 
-
-def load_cost_model() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("bench_cost_model", ROOT / "bench" / "cost_model.py")
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["bench_cost_model"] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-cm = load_cost_model()
+cm = load_bench("cost_model")
 
 RETRY = [{"ErrorEquals": ["TransientError"], "MaxAttempts": 2}]
 

@@ -2,33 +2,14 @@
 
 from __future__ import annotations
 
-import importlib.util
 import math
-import sys
-from pathlib import Path
-from types import ModuleType
 
 import numpy as np
 
 from familyplus.adapters.local.meaning_tagger import keep
+from tests.support import load_bench
 
-ROOT = Path(__file__).resolve().parents[3]
-
-
-def load_fit_tagger() -> ModuleType:
-    sys.path.insert(0, str(ROOT / "bench"))  # as when run as a script: it imports its neighbour `quality`
-    try:
-        spec = importlib.util.spec_from_file_location("bench_fit_tagger", ROOT / "bench" / "fit_tagger.py")
-        assert spec and spec.loader
-        module = importlib.util.module_from_spec(spec)
-        sys.modules["bench_fit_tagger"] = module
-        spec.loader.exec_module(module)
-        return module
-    finally:
-        sys.path.remove(str(ROOT / "bench"))
-
-
-ft = load_fit_tagger()
+ft = load_bench("fit_tagger")
 
 
 def synthetic(weights: tuple[float, float, float, float], answers: int, seed: int = 7) -> tuple[dict, dict]:

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import sys
 from collections.abc import Sequence
 from pathlib import Path
 from types import ModuleType
@@ -13,17 +11,13 @@ from typing import Any
 from familyplus.models.response import ValueTag, WisdomItem
 from familyplus.text import content_words, find_verbatim, sentences, stem
 from familyplus.vocabulary import VALUE_TAGS
+from tests.support import load_bench
 
 ROOT = Path(__file__).resolve().parents[3]
 
 
 def bench_quality() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("bench_quality", ROOT / "bench" / "quality.py")
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["bench_quality"] = module
-    spec.loader.exec_module(module)
-    return module
+    return load_bench("quality")
 
 
 def answers() -> list[dict[str, Any]]:

@@ -40,23 +40,27 @@ class ValueHead:
         return {tag: float(score) for tag, score in zip(self.tags, scores, strict=True)}
 
 
+def logistic_regression(x: np.ndarray, y: np.ndarray, ridge: np.ndarray, tolerance: float = 1e-8) -> np.ndarray:
+    """Weights minimising the logistic loss of `x` (rows, with a bias column) against 0/1 `y`, plus the
+    penalty wᵀ·ridge·w/2: Newton's method, which converges in a handful of steps at these sizes."""
+    w = np.zeros(x.shape[1])
+    for _ in range(50):
+        p = 1.0 / (1.0 + np.exp(-x @ w))
+        step = np.linalg.solve(x.T @ (x * (p * (1 - p))[:, None]) + ridge, x.T @ (p - y) + ridge @ w)
+        w -= step
+        if np.abs(step).max() < tolerance:
+            break
+    return w
+
+
 def fit_head(vectors: np.ndarray, labels: Sequence[set[str]], tags: Sequence[str], penalty: float) -> ValueHead:
     """One L2-regularised logistic regression per tag (the bias unpenalised)."""
     x = np.c_[vectors, np.ones(len(vectors))]
     ridge = penalty * np.eye(x.shape[1])
     ridge[-1, -1] = 0.0
-    rows = []
-    for tag in tags:
-        y = np.array([tag in label for label in labels], dtype=float)
-        w = np.zeros(x.shape[1])
-        for _ in range(50):
-            p = 1.0 / (1.0 + np.exp(-x @ w))
-            step = np.linalg.solve(x.T @ (x * (p * (1 - p))[:, None]) + ridge, x.T @ (p - y) + ridge @ w)
-            w -= step
-            if np.abs(step).max() < 1e-8:
-                break
-        rows.append(w)
-    fitted = np.array(rows)
+    fitted = np.array(
+        [logistic_regression(x, np.array([tag in label for label in labels], dtype=float), ridge) for tag in tags]
+    )
     return ValueHead(tuple(tags), fitted[:, :-1].astype(np.float32), fitted[:, -1].astype(np.float32))
 
 
