@@ -1,12 +1,15 @@
-"""Test helpers shared by the e2e and integration suites."""
+"""Test helpers shared by the suites: bench-script loading, a toy embedder, flaky ports, sample events."""
 
 from __future__ import annotations
 
 import importlib.util
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 from types import ModuleType
 from typing import Any
+
+import numpy as np
 
 from familyplus.errors import TransientError
 
@@ -25,6 +28,24 @@ def load_bench(name: str) -> ModuleType:
         return module
     finally:
         sys.path.remove(str(BENCH))
+
+
+class AxisEmbedder:
+    """A toy `Embedder`: one axis per known word (its count), at unit length, so expected scores are obvious."""
+
+    def __init__(self, axes: Sequence[str], dimensions: int, relevance_floor: float = 0.0) -> None:
+        self.axes, self.dimensions, self.relevance_floor = tuple(axes), dimensions, relevance_floor
+        self.model = f"axes-{dimensions}"
+
+    def embed(self, texts: Sequence[str]) -> list[list[float]]:
+        out = []
+        for text in texts:
+            v = np.zeros(self.dimensions)
+            for i, word in enumerate(self.axes):
+                v[i] = text.lower().count(word)
+            norm = np.linalg.norm(v)
+            out.append((v / norm if norm else v).tolist())
+        return out
 
 
 class FlakyPort:

@@ -3,7 +3,6 @@ any model's dimension in the local store (the offline model's 384, the cloud's 1
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -11,26 +10,9 @@ import numpy as np
 from familyplus.adapters.local.sqlite_store import SqliteStore
 from familyplus.models.response import ResponseRecord
 from familyplus.search import search
+from tests.support import AxisEmbedder
 
 AXES = ("wedding", "ship", "bread", "money")
-
-
-class AxisEmbedder:
-    """A toy embedder: one axis per known word, so the expected scores are obvious."""
-
-    model = "axes-384"
-    dimensions = 384
-    relevance_floor = 0.3
-
-    def embed(self, texts: Sequence[str]) -> list[list[float]]:
-        out = []
-        for text in texts:
-            v = np.zeros(self.dimensions)
-            for i, word in enumerate(AXES):
-                v[i] = text.lower().count(word)
-            norm = np.linalg.norm(v)
-            out.append((v / norm if norm else v).tolist())
-        return out
 
 
 class Ports:
@@ -39,7 +21,7 @@ class Ports:
 
 
 def stocked(tmp_path: Path) -> Ports:
-    store, embedder = SqliteStore(tmp_path / "s.db"), AxisEmbedder()
+    store, embedder = SqliteStore(tmp_path / "s.db"), AxisEmbedder(AXES, 384, relevance_floor=0.3)
     answers = {
         "r-wedding": "We danced all night. It was the wedding of the year, the best wedding.",
         "r-ship": "The ship took eleven days. I was sick on the ship. We lived on bread.",

@@ -3,38 +3,19 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
 from pathlib import Path
-
-import numpy as np
 
 from familyplus.adapters.local.sqlite_store import SqliteStore
 from familyplus.models.response import ResponseEvent, ResponseRecord
 from familyplus.stages import embed
+from tests.support import AxisEmbedder
 
 AXES = ("ship", "country")
 
 
-class AxisEmbedder:
-    """One axis per known word: the expected vector is obvious."""
-
-    model = "axes-4"
-    dimensions = 4
-
-    def embed(self, texts: Sequence[str]) -> list[list[float]]:
-        out = []
-        for text in texts:
-            v = np.zeros(self.dimensions)
-            for i, word in enumerate(AXES):
-                v[i] = text.lower().count(word)
-            norm = np.linalg.norm(v)
-            out.append((v / norm if norm else v).tolist())
-        return out
-
-
 class Ports:
     def __init__(self, store: SqliteStore) -> None:
-        self.store, self.embedder = store, AxisEmbedder()
+        self.store, self.embedder = store, AxisEmbedder(AXES, 4)
 
 
 def embedded(tmp_path: Path, prompt: str | None) -> tuple[SqliteStore, list[float]]:
