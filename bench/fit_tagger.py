@@ -35,7 +35,7 @@ import numpy as np
 from quality import load_eval_set, select
 
 from familyplus.adapters.local.meaning_tagger import MeaningValueTagger, Weights, keep, probability
-from familyplus.adapters.local.minilm_embedder import MODEL_NAME, WEIGHTS_SHA256, MiniLmEmbedder
+from familyplus.adapters.local.sentence_embedder import MODEL_NAME, WEIGHTS_SHA256, SentenceEmbedder
 from familyplus.adapters.local.value_head import HEAD_PATH, fit_head, head_document, logistic_regression
 from familyplus.vocabulary import VALUE_TAGS
 
@@ -83,7 +83,7 @@ def log_loss(vectors: np.ndarray, labels: Sequence[set[str]], penalty: float) ->
     return float(np.mean(losses))
 
 
-def refit_head(embedder: MiniLmEmbedder, path: Path = HEAD_PATH) -> float:
+def refit_head(embedder: SentenceEmbedder, path: Path = HEAD_PATH) -> float:
     stories = load_training()
     vectors = np.array([embedder.embed([s["text"]])[0] for s in stories], dtype=np.float32)
     labels = [set(s["tags"]) for s in stories]
@@ -169,7 +169,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--head", action="store_true", help="refit value_head.json on the training stories first")
     args = parser.parse_args(argv)
-    embedder = MiniLmEmbedder()
+    embedder = SentenceEmbedder()
     if args.head:
         refit_head(embedder)
     tune = select(load_eval_set()["answers"], "tune")

@@ -5,7 +5,7 @@ stages (goal: under 1%).
 
 Runs the bundled samples (three typed answers, one recording) and N more typed answers (evals/answers.json)
 through the local runtime (`LocalRunner`: the executor, the history persisted event by event to SQLite,
-leases) with the offline providers (MiniLM,
+leases) with the offline providers (MPNet,
 Whisper, FFmpeg…). Every handler call is timed where the executor enters it (`LocalLambda.invoke`); the time
 inside the stages is the union of those intervals (Parallel branches overlap), and everything else in the
 execution's wall time — definition lookup, JSONPath, payload marshalling, history events, SQLite writes,

@@ -6,7 +6,7 @@ providers, one process (threads, as `familyplus batch --concurrency N` runs them
 Each level processes N answers of its own from evals/answers.json (distinct words, so that no level is helped
 by the embedder's cache of sentences it saw before) through one `LocalRunner`, after a warm-up execution.
 Prints responses per minute, the median execution latency and the speed-up over one at a time. The offline
-stages are CPU-bound (MiniLM in numpy, the extractive writer), so on this machine's 2 cores the speed-up is
+stages are CPU-bound (the sentence model in numpy, the extractive writer), so on this machine's 2 cores the speed-up is
 bounded by 2 and by what of that work releases the GIL (numpy does; the pure-Python scoring does not).
 Figures, not assertions.
 """

@@ -50,6 +50,24 @@ def test_run_then_show_then_search(cli: CliRunner) -> None:
     assert "r1" in found.output
 
 
+def test_reembed_brings_responses_of_an_older_model_back_into_search(cli: CliRunner) -> None:
+    """Given a processed response whose stored vector came from the previous 384-d model, search misses it
+    until `reembed`, which leaves its status and story untouched."""
+    text = "We married in the spring of 1961 in my mother's garden, and the whole village came to dance."
+    assert cli.invoke(app, ["run", "--text", text, "--response-id", "old-1", "--family", "fam"]).exit_code == 0
+    store = bootstrap.current().store
+    before = store.get_response("old-1")
+    store.save_embedding("old-1", "fam", "all-MiniLM-L6-v2-numpy", [1.0] + [0.0] * 383)
+    assert "old-1" not in cli.invoke(app, ["search", "wedding ceremony"]).output
+
+    result = cli.invoke(app, ["reembed"])
+    assert result.exit_code == 0, result.output
+    assert "re-embedded 1 responses with all-mpnet-base-v2-numpy" in result.output
+    assert "old-1" in cli.invoke(app, ["search", "wedding ceremony"]).output
+    after = store.get_response("old-1")
+    assert (after.status, after.stage, after.text) == (before.status, before.stage, before.text)
+
+
 def test_run_refuses_ambiguous_or_unreadable_input(cli: CliRunner, tmp_path: Path) -> None:
     both = cli.invoke(app, ["run", "--text", "x", "--audio", str(tmp_path / "a.wav")])
     assert both.exit_code == 2 and "exactly one of" in both.output

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from familyplus.adapters.local.meaning_tagger import MeaningValueTagger
-from familyplus.adapters.local.minilm_embedder import MiniLmEmbedder
 from familyplus.adapters.local.outbox_notifier import OutboxNotifier
+from familyplus.adapters.local.sentence_embedder import SentenceEmbedder
 from familyplus.bootstrap import build
 from familyplus.errors import ConfigurationError
 from familyplus.settings import Settings
@@ -16,7 +16,7 @@ from familyplus.settings import Settings
 
 def test_local_profile_uses_offline_adapters(tmp_path: Path) -> None:
     adapters = build(Settings(data_dir=tmp_path, _env_file=None))
-    assert isinstance(adapters.embedder, MiniLmEmbedder)
+    assert isinstance(adapters.embedder, SentenceEmbedder)
     assert isinstance(adapters.tagger, MeaningValueTagger)
     assert isinstance(adapters.notifier, OutboxNotifier)
 

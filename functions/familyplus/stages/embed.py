@@ -29,18 +29,27 @@ class EmbedPorts(Protocol):
 
 def run(event: ResponseEvent, ports: EmbedPorts) -> EmbedOutput:
     words = load_words(ports.store, event.response_id, STAGE)
-    prompt = (ports.store.get_response(event.response_id).prompt or "").strip()
-    vectors = ports.embedder.embed([words, prompt] if prompt else [words])
-    for vector in vectors:
-        if len(vector) != ports.embedder.dimensions:
-            raise PermanentError(
-                f"embedder {ports.embedder.model} returned {len(vector)} dimensions, "
-                f"expected {ports.embedder.dimensions}",
-                stage=STAGE,
-            )
-    vector = with_prompt(vectors[0], vectors[1] if prompt else None)
+    prompt = ports.store.get_response(event.response_id).prompt
+    vector = response_vector(words, prompt, ports.embedder)
     ports.store.save_embedding(event.response_id, event.family_id, ports.embedder.model, vector)
     return EmbedOutput(response_id=event.response_id, model=ports.embedder.model, dimensions=len(vector))
+
+
+def response_vector(words: str, prompt: str | None, embedder: Embedder) -> list[float]:
+    """The stored vector of an answer: its words', with its question's added (`with_prompt`).
+
+    Raises:
+        PermanentError: the embedder returned vectors of another size than it declares.
+    """
+    prompt = (prompt or "").strip()
+    vectors = embedder.embed([words, prompt] if prompt else [words])
+    for vector in vectors:
+        if len(vector) != embedder.dimensions:
+            raise PermanentError(
+                f"embedder {embedder.model} returned {len(vector)} dimensions, expected {embedder.dimensions}",
+                stage=STAGE,
+            )
+    return with_prompt(vectors[0], vectors[1] if prompt else None)
 
 
 def with_prompt(answer: Sequence[float], prompt: Sequence[float] | None) -> list[float]:

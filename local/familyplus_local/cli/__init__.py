@@ -7,7 +7,7 @@ familyplus redrive ID | redrive --status FAILED --since 24h [--dry-run] [--aws] 
 familyplus tasks [--aws] | console [--aws] | executions list --response ID --family ID --json
 familyplus serve | batch FILE.jsonl [--distributed | --aws] | families add/list
 familyplus schedule run daily-quote [--at …] | schedule run daily-podcasts [--limit N]
-familyplus search "query"
+familyplus search "query" | reembed [--family ID]
 familyplus demo
 """
 
@@ -34,6 +34,7 @@ app.add_typer(schedule.schedule_app, name="schedule")
 app.add_typer(schedule.families_app, name="families")
 app.command("console")(console.console_command)
 app.command()(run.search)
+app.command()(run.reembed)
 app.command()(run.story)
 app.command()(run.demo)
 

@@ -179,6 +179,29 @@ def search(
         console.print(f"       [dim]matched:[/] “{hit.why}”", soft_wrap=True)
 
 
+def reembed(family: Annotated[str | None, typer.Option(help="Only this family's responses.")] = None) -> None:
+    """Embed every stored response again with the current model (after a model change, so search sees them)."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from familyplus_local.ops.reembed import reembed as reembed_responses
+
+    runner = common.runner()
+    columns = (TextColumn("re-embedding"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    with Progress(*columns, console=console, transient=True) as progress:
+        task = progress.add_task("re-embedding", total=None)
+        done = reembed_responses(
+            runner.adapters.store,
+            runner.adapters.embedder,
+            family_id=family,
+            on_start=lambda total: progress.update(task, total=total),
+            on_progress=lambda: progress.advance(task),
+        )
+    console.print(
+        f"re-embedded {done.embedded} responses with {done.model}"
+        + (f"; skipped {done.skipped} with no words yet (recordings not transcribed)" if done.skipped else "")
+    )
+
+
 def story(response_id: str, as_json: common.Json = False) -> None:
     """Print the story of a processed response."""
     runner = common.runner()

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from familyplus.adapters.local.minilm_embedder import MiniLmEmbedder
+from familyplus.adapters.local.sentence_embedder import SentenceEmbedder
 from familyplus.adapters.local.sqlite_store import SqliteStore
 from familyplus.models.response import ResponseRecord
 from familyplus.search import search
@@ -17,7 +17,7 @@ SAMPLES = Path(__file__).resolve().parents[3] / "samples" / "text_responses.json
 
 class Ports:
     def __init__(self, store: SqliteStore) -> None:
-        self.store, self.embedder = store, MiniLmEmbedder()
+        self.store, self.embedder = store, SentenceEmbedder()
 
 
 @pytest.fixture(scope="module")

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from familyplus.adapters.local.minilm_embedder import DIMENSIONS, WEIGHTS_SHA256
+from familyplus.adapters.local.sentence_embedder import DIMENSIONS, WEIGHTS_SHA256
 from familyplus.adapters.local.value_head import HEAD_PATH, fit_head, head_document, load_head
 from familyplus.errors import ConfigurationError
 from familyplus.vocabulary import VALUE_TAGS

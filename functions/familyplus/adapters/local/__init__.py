@@ -46,9 +46,9 @@ class LocalAdapters(LazyAdapters):
 
     @cached_property
     def embedder(self) -> Embedder:
-        from familyplus.adapters.local.minilm_embedder import MiniLmEmbedder
+        from familyplus.adapters.local.sentence_embedder import SentenceEmbedder
 
-        return MiniLmEmbedder()
+        return SentenceEmbedder()
 
     @cached_property
     def tagger(self) -> ValueTagger:

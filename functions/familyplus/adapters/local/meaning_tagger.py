@@ -29,7 +29,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from familyplus.adapters.local.minilm_embedder import WEIGHTS_SHA256, MiniLmEmbedder
+from familyplus.adapters.local.sentence_embedder import WEIGHTS_SHA256, SentenceEmbedder
 from familyplus.adapters.local.spoken import clean_spoken
 from familyplus.adapters.local.value_descriptions import CUES, DESCRIPTIONS
 from familyplus.adapters.local.value_head import ValueHead, load_head
@@ -37,10 +37,10 @@ from familyplus.models.response import ValueTag
 from familyplus.text import stem, words
 
 # From bench/fit_tagger.py on the tune split (see the module docstring).
-_W_MEANING = 1.35
-_W_CUES = 1.26
+_W_MEANING = 1.32
+_W_CUES = 1.06
 _W_HEAD = 0.45
-_BIAS = -1.54
+_BIAS = -1.47
 _MAX_CUES = 3
 MAX_TAGS = 3
 
@@ -86,9 +86,11 @@ class CuePhrases:
 class MeaningValueTagger:
     """The `ValueTagger` port, offline, by meaning (see the module docstring)."""
 
-    def __init__(self, embedder: MiniLmEmbedder | None = None, *, min_score: float = 0.3, margin: float = 1.0) -> None:
+    def __init__(
+        self, embedder: SentenceEmbedder | None = None, *, min_score: float = 0.3, margin: float = 1.0
+    ) -> None:
         self.min_score, self.margin = min_score, margin
-        self._embedder = embedder or MiniLmEmbedder()
+        self._embedder = embedder or SentenceEmbedder()
         self._cues = CuePhrases(CUES)
         self._prototypes: dict[str, np.ndarray] | None = None
         self._head: ValueHead | None = None
