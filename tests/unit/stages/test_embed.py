@@ -29,11 +29,11 @@ def embedded(tmp_path: Path, prompt: str | None) -> tuple[SqliteStore, list[floa
     return store, [ship.score, country.score]
 
 
-def test_the_question_is_folded_in_at_half_weight_and_the_vector_stays_unit(tmp_path: Path) -> None:
+def test_the_question_is_folded_in_at_a_quarter_weight_and_the_vector_stays_unit(tmp_path: Path) -> None:
     _, (ship, country) = embedded(tmp_path, "How did you come to this country?")
-    # words → (1, 0), question → (0, 1): (1, 0.5) normalised
-    assert math.isclose(ship, round(1 / math.sqrt(1.25), 4), abs_tol=1e-4)
-    assert math.isclose(country, round(0.5 / math.sqrt(1.25), 4), abs_tol=1e-4)
+    # words → (1, 0), question → (0, 1): (1, 0.25) normalised
+    assert math.isclose(ship, round(1 / math.sqrt(1.0625), 4), abs_tol=1e-4)
+    assert math.isclose(country, round(0.25 / math.sqrt(1.0625), 4), abs_tol=1e-4)
 
 
 def test_without_a_question_the_vector_is_the_words_alone(tmp_path: Path) -> None:

@@ -37,10 +37,10 @@ from familyplus.models.response import ValueTag
 from familyplus.text import stem, words
 
 # From bench/fit_tagger.py on the tune split (see the module docstring).
-_W_MEANING = 1.32
-_W_CUES = 1.06
-_W_HEAD = 0.45
-_BIAS = -1.47
+_W_MEANING = 1.11
+_W_CUES = 0.94
+_W_HEAD = 0.55
+_BIAS = -1.26
 _MAX_CUES = 3
 MAX_TAGS = 3
 
