@@ -84,3 +84,22 @@ def response(response_id: str = "r1", **overrides: object) -> dict[str, Any]:
         "prompt": "Tell us about your first job",
         **overrides,
     }
+
+
+def forbid_network(monkeypatch: Any) -> list[Any]:
+    """Make every way of opening a connection fail (and offline hub mode on); returns the attempts made, so a
+    test can assert that nothing even tried."""
+    import socket
+
+    attempts: list[Any] = []
+
+    def no_network(*args: Any, **kwargs: Any) -> Any:
+        attempts.append(args)
+        raise OSError("network disabled by the test")
+
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    monkeypatch.setattr(socket.socket, "connect", no_network)
+    monkeypatch.setattr(socket.socket, "connect_ex", no_network)
+    monkeypatch.setattr(socket, "create_connection", no_network)
+    monkeypatch.setattr(socket, "getaddrinfo", no_network)
+    return attempts

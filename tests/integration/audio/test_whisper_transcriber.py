@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import socket
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -12,6 +10,7 @@ from familyplus.adapters.local.whisper_transcriber import WhisperTranscriber, as
 from familyplus.adapters.shared.ffmpeg_audio import FfmpegAudio
 from familyplus.errors import PermanentError
 from tests.audio_support import SAMPLE_RECORDING, SAMPLE_TEXT, word_error_rate
+from tests.support import forbid_network
 
 MAX_WER = 0.15
 
@@ -41,17 +40,7 @@ def test_word_error_rate_on_the_sample_recording(
 def test_loads_and_transcribes_with_the_network_unavailable(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path, audio: FfmpegAudio
 ) -> None:
-    attempts: list[Any] = []
-
-    def no_network(*args: Any, **kwargs: Any) -> Any:
-        attempts.append(args)
-        raise OSError("network disabled by the test")
-
-    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
-    monkeypatch.setattr(socket.socket, "connect", no_network)
-    monkeypatch.setattr(socket.socket, "connect_ex", no_network)
-    monkeypatch.setattr(socket, "create_connection", no_network)
-    monkeypatch.setattr(socket, "getaddrinfo", no_network)
+    attempts = forbid_network(monkeypatch)
     wav = tmp_path / "clip.wav"
     audio.to_speech_wav(SAMPLE_RECORDING, wav)
     # A fresh cache folder: assembling the model from the PyPI packages is part of what must work offline.

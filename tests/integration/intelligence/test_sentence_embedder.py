@@ -3,10 +3,8 @@ gives vectors with meaning (paraphrases close, unrelated texts apart)."""
 
 from __future__ import annotations
 
-import socket
 import zipfile
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pytest
@@ -21,6 +19,7 @@ from familyplus.adapters.local.sentence_embedder import (
     shared_model,
 )
 from familyplus.errors import ConfigurationError
+from tests.support import forbid_network
 
 
 def cosine(a: list[float], b: list[float]) -> float:
@@ -29,17 +28,7 @@ def cosine(a: list[float], b: list[float]) -> float:
 
 @pytest.mark.slow
 def test_loads_and_embeds_with_the_network_unavailable(monkeypatch: pytest.MonkeyPatch) -> None:
-    attempts: list[Any] = []
-
-    def no_network(*args: Any, **kwargs: Any) -> Any:
-        attempts.append(args)
-        raise OSError("network disabled by the test")
-
-    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
-    monkeypatch.setattr(socket.socket, "connect", no_network)
-    monkeypatch.setattr(socket.socket, "connect_ex", no_network)
-    monkeypatch.setattr(socket, "create_connection", no_network)
-    monkeypatch.setattr(socket, "getaddrinfo", no_network)
+    attempts = forbid_network(monkeypatch)
     model = SentenceModel()  # a fresh load, not the process-wide one
     [vector] = SentenceEmbedder(model).embed(["We got married under the apple tree."])
     assert len(vector) == DIMENSIONS
