@@ -3,16 +3,16 @@
     .venv/bin/python bench/fit_tagger.py [--head]
 
 The tagger (functions/familyplus/adapters/local/meaning_tagger.py) scores each value with a logistic
-function of three features: how much closer the answer is to that value's description than to the others
-(standardised cosine), how many of its cue phrases occur, and the logit of a learned per-value head
-(value_head.py).
+function of four inputs (`Features.inputs`): how much closer the answer is to that value's description than
+to the others (standardised cosine), how many of its cue phrases occur, the logit of a learned per-value
+head (value_head.py), and that head's highest logit over the answer's sentences.
 
 `--head` first refits that head on training/value_stories.json — stories written and labelled for training,
 none from the evaluation set — choosing its L2 penalty by 5-fold cross-validated log-loss within those
 stories, and writes value_head.json with the hashes it was made from.
 
-Then the three weights are fitted on the evaluation set's `tune` split by L2-regularised logistic regression
-(Newton's method: four parameters and a few hundred rows need no library), with the regularisation, the
+Then the four weights are fitted on the evaluation set's `tune` split by L2-regularised logistic regression
+(Newton's method: five parameters and a thousand rows need no library), with the regularisation, the
 score threshold and the margin chosen by 4-fold cross-validation within `tune` (repeated over six
 shuffles) for the best min(precision, recall) under the tagger's own selection rule (`meaning_tagger.keep`).
 It prints the constants to put in the tagger; it never reads the `test` split's labels.
@@ -48,7 +48,7 @@ MARGINS = (0.2, 0.3, 0.4, 0.5, 1.0)
 HEAD_FOLDS = 5
 HEAD_PENALTIES = (0.01, 0.03, 0.1, 0.3, 1.0)
 
-Row = tuple[str, float, int, float]  # tag, meaning, cue count, head logit
+Row = tuple[str, tuple[float, ...]]  # tag, the tagger's inputs (Features.inputs)
 Rows = dict[str, list[Row]]
 
 
@@ -105,22 +105,21 @@ def refit_head(embedder: SentenceEmbedder, path: Path = HEAD_PATH) -> float:
 
 
 def features(tagger: MeaningValueTagger, answers: Sequence[dict[str, Any]]) -> Rows:
-    return {
-        a["id"]: [(f.tag, f.meaning, len(f.cues), f.head) for f in tagger.features(a["text"], VALUE_TAGS)]
-        for a in answers
-    }
+    return {a["id"]: [(f.tag, f.inputs()) for f in tagger.features(a["text"], VALUE_TAGS)] for a in answers}
 
 
 def fit(rows: Rows, gold: dict[str, set[str]], ids: Sequence[str], penalty: float) -> Weights:
-    """Logistic regression over the three features; the bias is not penalised."""
-    x = np.array([[z, min(c, 3), h, 1.0] for i in ids for _, z, c, h in rows[i]])
-    y = np.array([tag in gold[i] for i in ids for tag, _, _, _ in rows[i]], dtype=float)
-    w = logistic_regression(x, y, penalty * np.diag([1.0, 1.0, 1.0, 0.0]), tolerance=1e-9)
-    return float(w[0]), float(w[1]), float(w[2]), float(w[3])
+    """Logistic regression over the tagger's inputs; the bias is not penalised."""
+    x = np.array([[*inputs, 1.0] for i in ids for _, inputs in rows[i]])
+    y = np.array([tag in gold[i] for i in ids for tag, _ in rows[i]], dtype=float)
+    ridge = penalty * np.eye(x.shape[1])
+    ridge[-1, -1] = 0.0
+    w = logistic_regression(x, y, ridge, tolerance=1e-9)
+    return float(w[0]), float(w[1]), float(w[2]), float(w[3]), float(w[4])
 
 
 def predict(row: list[Row], weights: Weights, threshold: float, margin: float) -> set[str]:
-    scores = {tag: round(probability(z, c, h, weights), 3) for tag, z, c, h in row}
+    scores = {tag: round(probability(inputs, weights), 3) for tag, inputs in row}
     return set(keep(scores, min_score=threshold, margin=margin))
 
 
@@ -187,7 +186,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     print(
         f"weights fitted on all of tune: meaning {weights[0]:.2f}, cues {weights[1]:.2f}, head {weights[2]:.2f}, "
-        f"bias {weights[3]:.2f}"
+        f"best sentence's head {weights[3]:.2f}, bias {weights[4]:.2f}"
     )
     print(f"on tune itself: precision {p:.3f}, recall {r:.3f}")
     return 0

@@ -39,6 +39,13 @@ class ValueHead:
         scores = self.weights @ vector + self.bias
         return {tag: float(score) for tag, score in zip(self.tags, scores, strict=True)}
 
+    def best_logits(self, vectors: np.ndarray) -> dict[str, float]:
+        """Each tag's highest logit over the rows of `vectors` (e.g. an answer's sentences; 0 with none)."""
+        if not len(vectors):
+            return dict.fromkeys(self.tags, 0.0)
+        scores = (self.weights @ vectors.T).max(axis=1) + self.bias
+        return {tag: float(score) for tag, score in zip(self.tags, scores, strict=True)}
+
 
 def logistic_regression(x: np.ndarray, y: np.ndarray, ridge: np.ndarray, tolerance: float = 1e-8) -> np.ndarray:
     """Weights minimising the logistic loss of `x` (rows, with a bias column) against 0/1 `y`, plus the
